@@ -1,0 +1,51 @@
+// The agenthost subcommands. main.cpp parses flags (CLI11 stays in that one file) and calls
+// these; each returns the process exit status: 0 success, 1 failed turn, 2 bad usage/config.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace agenthost::cli {
+
+/// Flags shared by `run` and the interactive agent (DESIGN §11).
+struct RunOptions {
+    std::string prompt;
+    std::string output_format = "text";  // text | json | stream-json
+    std::optional<std::string> model;
+    std::string harness = "base";
+    std::vector<std::filesystem::path> plugin_dirs;
+    std::filesystem::path workspace;
+    std::optional<std::string> session;
+    bool continue_latest = false;
+    std::optional<std::filesystem::path> data_dir;
+    std::optional<std::string> approval;  // ask | auto | deny
+    std::optional<int> max_iterations;
+    std::optional<std::filesystem::path> llmsim_script;
+    bool interactive = false;
+};
+
+/// `agenthost run -p PROMPT`.
+int run_headless(const RunOptions& options);
+/// `agenthost` with no subcommand: a line-oriented interactive session.
+int run_interactive(const RunOptions& options);
+/// `agenthost plugins list`.
+int plugins_list(const std::vector<std::filesystem::path>& plugin_dirs);
+/// `agenthost plugins check PATH`.
+int plugins_check(const std::filesystem::path& path);
+/// `agenthost harnesses list`.
+int harnesses_list();
+/// `agenthost harnesses show NAME`.
+int harnesses_show(const std::string& name);
+/// `agenthost sessions list`.
+int sessions_list(const std::optional<std::filesystem::path>& data_dir);
+/// `agenthost sessions show ID`.
+int sessions_show(const std::optional<std::filesystem::path>& data_dir, const std::string& id);
+/// `agenthost sessions export ID`: the session's events as JSONL on stdout.
+int sessions_export(const std::optional<std::filesystem::path>& data_dir, const std::string& id);
+
+/// The sessions folder: DATA_DIR/sessions, default $XDG_DATA_HOME/agenthost/sessions.
+std::filesystem::path sessions_dir(const std::optional<std::filesystem::path>& data_dir);
+
+}  // namespace agenthost::cli

@@ -1,0 +1,21 @@
+// A small JSON-schema subset for tool parameters and plugin config: type, properties,
+// required, additionalProperties, items, enum, minimum, maximum, minLength, maxLength.
+#pragma once
+
+#include <boost/json.hpp>
+
+#include <optional>
+#include <string>
+
+namespace agenthost {
+
+/// Why `instance` does not match `schema` ("config.threshold: expected integer, got string"),
+/// or nullopt. `where` prefixes the path in the message.
+std::optional<std::string> schema_violation(const boost::json::value& schema,
+                                            const boost::json::value& instance,
+                                            const std::string& where);
+
+/// Why `schema` is not a usable schema of the supported subset, or nullopt.
+std::optional<std::string> schema_problem(const boost::json::value& schema, const std::string& where);
+
+}  // namespace agenthost

@@ -1,0 +1,226 @@
+#include "core/session.hpp"
+
+#include <algorithm>
+
+namespace agenthost {
+
+std::optional<json::object> message_of_event(const Event& event) {
+    auto message_field = [&]() -> std::optional<json::object> {
+        const json::value* m = event.data.if_contains("message");
+        if (!m || !m->is_object()) return std::nullopt;
+        return m->get_object();
+    };
+    if (event.type == event_type::kInputMessage || event.type == event_type::kOutputCompleted) return message_field();
+    if (event.type == event_type::kToolCompleted) {
+        const json::object& d = event.data;
+        json::object part{{"type", "tool_result"}};
+        for (const char* key : {"tool_call_id", "tool_name", "result"}) {
+            if (const json::value* v = d.if_contains(key)) part[key] = *v;
+        }
+        const json::value* ok = d.if_contains("success");
+        part["is_error"] = !(ok && ok->is_bool() && ok->get_bool());
+        return json::object{{"id", event.id}, {"role", "tool_result"}, {"content", json::array{std::move(part)}}};
+    }
+    return std::nullopt;
+}
+
+Session::Session(std::string id, std::unique_ptr<SessionLog> log, std::vector<Event> replayed,
+                 std::shared_ptr<FileStore> files)
+    : id_(std::move(id)), log_(std::move(log)), files_(std::move(files)), events_(std::move(replayed)) {
+    for (const Event& e : events_) {
+        if (auto m = message_of_event(e)) messages_.push_back(std::move(*m));
+        if (e.type == event_type::kOutputCompleted) {
+            if (const json::value* u = e.data.if_contains("usage")) usage_ += Usage::from_json(*u);
+        }
+    }
+    sequence_ = events_.empty() ? 0 : events_.back().sequence;
+}
+
+void Session::redact(json::object& data) const {
+    // Called with mu_ held. Secrets are rare and short: serialize once, replace, parse back.
+    if (secrets_.empty()) return;
+    std::string text = json::serialize(data);
+    bool changed = false;
+    for (const auto& [name, value] : secrets_) {
+        if (value.empty()) continue;
+        std::string escaped = json::serialize(json::string(value));
+        escaped = escaped.substr(1, escaped.size() - 2);  // as it appears inside a JSON string
+        for (std::size_t pos = text.find(escaped); pos != std::string::npos; pos = text.find(escaped, pos)) {
+            text.replace(pos, escaped.size(), "[REDACTED]");
+            changed = true;
+        }
+    }
+    if (changed) data = json::parse(text).as_object();
+}
+
+std::uint64_t Session::emit(std::string_view type, json::object data, const std::string& turn_id) {
+    std::lock_guard<std::mutex> order(publish_mu_);
+    Event event;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        redact(data);
+        event.id = new_uuid_v7();
+        event.type = std::string(type);
+        event.ts = now_rfc3339();
+        event.session_id = id_;
+        event.sequence = sequence_ + 1;
+        event.turn_id = turn_id;
+        event.data = std::move(data);
+        if (log_) log_->append(event);  // written before it is published; throws on failure
+        sequence_ = event.sequence;
+        if (auto m = message_of_event(event)) messages_.push_back(std::move(*m));
+        if (event.type == event_type::kOutputCompleted) {
+            if (const json::value* u = event.data.if_contains("usage")) usage_ += Usage::from_json(*u);
+        }
+        events_.push_back(event);
+    }
+    publish(event);
+    return event.sequence;
+}
+
+void Session::publish_live(std::string_view type, json::object data, const std::string& turn_id) {
+    std::lock_guard<std::mutex> order(publish_mu_);
+    Event event;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (subscribers_.empty()) return;
+        redact(data);
+        event.sequence = sequence_;
+    }
+    event.id = new_uuid_v7();
+    event.type = std::string(type);
+    event.ts = now_rfc3339();
+    event.session_id = id_;
+    event.turn_id = turn_id;
+    event.data = std::move(data);
+    publish(event);
+}
+
+void Session::publish(const Event& event) {
+    std::vector<std::shared_ptr<EventCallback>> live;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto keep = subscribers_.begin();
+        for (auto& weak : subscribers_) {
+            if (auto s = weak.lock()) {
+                live.push_back(std::move(s));
+                *keep++ = weak;
+            }
+        }
+        subscribers_.erase(keep, subscribers_.end());
+    }
+    for (const auto& cb : live) (*cb)(event);
+}
+
+std::vector<Event> Session::events(std::uint64_t after) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = std::upper_bound(events_.begin(), events_.end(), after,
+                               [](std::uint64_t seq, const Event& e) { return seq < e.sequence; });
+    return std::vector<Event>(it, events_.end());
+}
+
+std::uint64_t Session::last_sequence() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return sequence_;
+}
+
+json::array Session::messages_json() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return messages_;
+}
+
+std::shared_ptr<void> Session::subscribe(EventCallback callback) {
+    auto holder = std::make_shared<EventCallback>(std::move(callback));
+    std::lock_guard<std::mutex> lock(mu_);
+    subscribers_.push_back(holder);
+    return holder;
+}
+
+bool Session::begin_turn() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (turn_running_) return false;
+    turn_running_ = true;
+    cancelled_ = false;
+    return true;
+}
+
+void Session::end_turn() {
+    std::lock_guard<std::mutex> lock(mu_);
+    turn_running_ = false;
+    cancelled_ = false;
+}
+
+bool Session::turn_running() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return turn_running_;
+}
+
+void Session::interrupt() {
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!turn_running_) return;
+        cancelled_ = true;
+    }
+    std::lock_guard<std::mutex> lock(sleep_mu_);
+    sleep_cv_.notify_all();
+}
+
+bool Session::sleep_unless_interrupted(std::chrono::milliseconds d) {
+    std::unique_lock<std::mutex> lock(sleep_mu_);
+    return !sleep_cv_.wait_for(lock, d, [&] { return cancelled_.load(); });
+}
+
+void Session::queue_steer(std::string text) {
+    std::lock_guard<std::mutex> lock(mu_);
+    steers_.push_back(std::move(text));
+}
+
+std::vector<std::string> Session::take_steers() {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<std::string> out(std::make_move_iterator(steers_.begin()), std::make_move_iterator(steers_.end()));
+    steers_.clear();
+    return out;
+}
+
+std::optional<std::string> Session::kv_get(const std::string& key) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = kv_.find(key);
+    if (it == kv_.end()) return std::nullopt;
+    return it->second;
+}
+
+void Session::kv_set(const std::string& key, std::string value) {
+    std::lock_guard<std::mutex> lock(mu_);
+    kv_[key] = std::move(value);
+}
+
+bool Session::kv_erase(const std::string& key) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return kv_.erase(key) > 0;
+}
+
+std::vector<std::string> Session::kv_keys() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<std::string> keys;
+    for (const auto& kv : kv_) keys.push_back(kv.first);
+    return keys;
+}
+
+void Session::set_secret(const std::string& name, std::string value) {
+    std::lock_guard<std::mutex> lock(mu_);
+    secrets_[name] = std::move(value);
+}
+
+std::optional<std::string> Session::secret(const std::string& name) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = secrets_.find(name);
+    if (it == secrets_.end()) return std::nullopt;
+    return it->second;
+}
+
+Usage Session::usage() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return usage_;
+}
+
+}  // namespace agenthost

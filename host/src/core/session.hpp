@@ -1,0 +1,97 @@
+// A live session: its stored events, the history projected from them, subscribers, turn
+// control (interrupt, steer), key/value storage and secrets.
+#pragma once
+
+#include <agenthost/runtime.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+
+namespace agenthost {
+
+/// The message an event adds to the history, if any (input.message, output.message.completed,
+/// tool.completed): the one projection of events into messages.
+std::optional<json::object> message_of_event(const Event& event);
+
+/// One session. Thread-safe.
+class Session {
+public:
+    Session(std::string id, std::unique_ptr<SessionLog> log, std::vector<Event> replayed,
+            std::shared_ptr<FileStore> files);
+
+    /// The session id.
+    const std::string& id() const noexcept { return id_; }
+    /// The session's files.
+    const std::shared_ptr<FileStore>& files() const noexcept { return files_; }
+
+    /// Store an event, then publish it; returns its sequence. Secrets are redacted first.
+    std::uint64_t emit(std::string_view type, json::object data, const std::string& turn_id);
+    /// Publish a live-only event (a delta): never stored, carries the last stored sequence.
+    void publish_live(std::string_view type, json::object data, const std::string& turn_id);
+    /// Stored events with sequence > after.
+    std::vector<Event> events(std::uint64_t after) const;
+    /// Number of stored events.
+    std::uint64_t last_sequence() const;
+    /// The history as the model request's `messages`.
+    json::array messages_json() const;
+    /// Subscribe to later events; unsubscribes when the handle dies.
+    std::shared_ptr<void> subscribe(EventCallback callback);
+
+    /// Mark a turn as running; false if one already is.
+    bool begin_turn();
+    /// Mark the turn as ended and clear the interrupt flag.
+    void end_turn();
+    /// Whether a turn is running.
+    bool turn_running() const;
+    /// The running turn's interrupt flag.
+    const std::atomic<bool>& cancel_flag() const noexcept { return cancelled_; }
+    /// Interrupt the running turn (no-op if idle).
+    void interrupt();
+    /// Sleep up to `d`, waking early on interrupt; false if interrupted.
+    bool sleep_unless_interrupted(std::chrono::milliseconds d);
+    /// Queue a steering message for the next reason step.
+    void queue_steer(std::string text);
+    /// Take the queued steering messages.
+    std::vector<std::string> take_steers();
+
+    /// Key/value storage for plugins.
+    std::optional<std::string> kv_get(const std::string& key) const;
+    void kv_set(const std::string& key, std::string value);
+    bool kv_erase(const std::string& key);
+    std::vector<std::string> kv_keys() const;
+    /// Secrets: readable by plugins, redacted from every event.
+    void set_secret(const std::string& name, std::string value);
+    std::optional<std::string> secret(const std::string& name) const;
+
+    /// Cumulative usage: the sum over output.message.completed events, replayed ones included.
+    Usage usage() const;
+
+private:
+    void publish(const Event& event);
+    void redact(json::object& data) const;
+
+    const std::string id_;
+    std::unique_ptr<SessionLog> log_;
+    std::shared_ptr<FileStore> files_;
+
+    mutable std::mutex mu_;           // state below
+    std::mutex publish_mu_;           // keeps publication in sequence order
+    std::vector<Event> events_;
+    json::array messages_;
+    std::uint64_t sequence_ = 0;
+    std::vector<std::weak_ptr<EventCallback>> subscribers_;
+    bool turn_running_ = false;
+    std::deque<std::string> steers_;
+    std::map<std::string, std::string> kv_;
+    std::map<std::string, std::string> secrets_;
+    Usage usage_;
+
+    std::atomic<bool> cancelled_{false};
+    std::mutex sleep_mu_;
+    std::condition_variable sleep_cv_;
+};
+
+}  // namespace agenthost

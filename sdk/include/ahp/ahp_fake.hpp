@@ -1,0 +1,170 @@
+// ahp_fake.hpp — a fake host, so a plugin can be unit-tested without agenthost.
+//
+//   ahp::fake::FakeHost host(ahp_plugin_entry_v1());            // a plugin linked in, or
+//   auto host = ahp::fake::FakeHost::open("build/plugins/x.so"); // a built plugin
+//   host.on_service("fs.read", [](const json::value& p) { return json::value{{"content","hi"}}; });
+//   auto r = host.call_tool("add", {{"a", 1}, {"b", 2}});      // r.ok(), r.result
+#pragma once
+
+#include <ahp/ahp.hpp>
+
+#include <dlfcn.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace ahp {
+inline namespace v1 {
+namespace fake {
+
+/// The outcome of one invoke through the fake host.
+struct Outcome {
+    ahp_status status = AHP_ERROR;
+    json::value result;              // the parsed result on success
+    std::string error_code;          // set on failure
+    std::string error_message;       // set on failure
+    std::vector<json::value> events; // everything the plugin emitted
+    /// Whether the call succeeded.
+    bool ok() const { return status == AHP_OK; }
+};
+
+/// An in-process host for one plugin instance.
+class FakeHost {
+public:
+    using Service = std::function<json::value(const json::value& params)>;
+
+    /// Wrap a plugin table (from a linked-in entry or dlsym) and create an instance.
+    explicit FakeHost(const ahp_plugin_v1* table, const std::string& config = "{}") : table_(table) {
+        if (!table_) throw std::runtime_error("fake host: the plugin table is NULL");
+        CallState st{this, {}};
+        if (table_->create(&api(), to_str(config), reinterpret_cast<ahp_call*>(&st), &instance_) != AHP_OK) {
+            throw std::runtime_error("fake host: create failed: " + st.out.error_message);
+        }
+    }
+
+    /// dlopen a built plugin and wrap it; the library stays loaded for the process.
+    static FakeHost open(const std::string& path, const std::string& config = "{}") {
+        void* lib = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+        if (!lib) throw std::runtime_error(std::string("fake host: dlopen: ") + ::dlerror());
+        auto entry = reinterpret_cast<ahp_plugin_entry_v1_fn>(::dlsym(lib, AHP_ENTRY_SYMBOL_V1));
+        if (!entry) throw std::runtime_error("fake host: no " AHP_ENTRY_SYMBOL_V1 " in " + path);
+        return FakeHost(entry(), config);
+    }
+
+    FakeHost(FakeHost&& o) noexcept
+        : table_(o.table_), instance_(o.instance_), services_(std::move(o.services_)) {
+        o.instance_ = nullptr;
+    }
+    FakeHost(const FakeHost&) = delete;
+    FakeHost& operator=(const FakeHost&) = delete;
+    ~FakeHost() {
+        if (instance_) table_->destroy(instance_);
+    }
+
+    /// Answer a host service ("fs.read", "http.request", …) with fn; throw ahp::Error to fail it.
+    void on_service(const std::string& name, Service fn) { services_[name] = std::move(fn); }
+    /// Make every later call see itself as interrupted (or not).
+    void set_cancelled(bool v) { cancelled_ = v; }
+    /// Log lines the plugin wrote.
+    std::vector<std::string> logs() const {
+        std::lock_guard<std::mutex> l(mu_);
+        return logs_;
+    }
+
+    /// Invoke a method with JSON params.
+    Outcome invoke(std::string_view method, const json::value& params = json::object()) {
+        CallState st{this, {}};
+        std::string text = json::serialize(params);
+        st.out.status = table_->invoke(instance_, to_str(method), to_str(text), reinterpret_cast<ahp_call*>(&st));
+        return std::move(st.out);
+    }
+    /// The plugin's describe answer (throws if it fails).
+    json::object describe() {
+        Outcome o = invoke("describe");
+        if (!o.ok()) throw std::runtime_error("describe failed: " + o.error_message);
+        return o.result.as_object();
+    }
+    /// Call a tool by name.
+    Outcome call_tool(std::string_view name, const json::object& arguments = {}) {
+        return invoke("tool.call", json::object{{"name", name}, {"arguments", arguments}});
+    }
+
+private:
+    struct CallState {
+        FakeHost* host;
+        Outcome out;
+    };
+    static CallState& state(ahp_call* c) { return *reinterpret_cast<CallState*>(c); }
+
+    static void set_result(ahp_call* c, ahp_str json_text) {
+        try {
+            state(c).out.result = json::parse(to_view(json_text));
+        } catch (const std::exception& e) {
+            state(c).out.error_message = std::string("result is not JSON: ") + e.what();
+        }
+    }
+    static void set_error(ahp_call* c, ahp_str code, ahp_str message) {
+        state(c).out.error_code.assign(to_view(code));
+        state(c).out.error_message.assign(to_view(message));
+    }
+    static ahp_status emit(ahp_call* c, ahp_str event) {
+        if (state(c).host->cancelled_) return AHP_CANCELLED;
+        try {
+            state(c).out.events.push_back(json::parse(to_view(event)));
+        } catch (...) {
+            return AHP_INVALID_ARGUMENT;
+        }
+        return AHP_OK;
+    }
+    static int is_cancelled(const ahp_call* c) {
+        return reinterpret_cast<const CallState*>(c)->host->cancelled_ ? 1 : 0;
+    }
+    static ahp_status request(ahp_call* c, ahp_str service, ahp_str params, const ahp_sink* sink) {
+        FakeHost* self = state(c).host;
+        auto it = self->services_.find(std::string(to_view(service)));
+        if (it == self->services_.end()) {
+            std::string msg = "fake host has no service '" + std::string(to_view(service)) + "'";
+            sink->on_done(sink->user, AHP_NOT_FOUND, to_str(msg));
+            return AHP_NOT_FOUND;
+        }
+        try {
+            json::value answer = it->second(json::parse(to_view(params)));
+            std::string text = json::serialize(answer);
+            sink->on_done(sink->user, AHP_OK, to_str(text));
+            return AHP_OK;
+        } catch (const Error& e) {
+            sink->on_done(sink->user, e.status(), to_str(e.what()));
+            return e.status();
+        } catch (const std::exception& e) {
+            sink->on_done(sink->user, AHP_ERROR, to_str(e.what()));
+            return AHP_ERROR;
+        }
+    }
+    static void log(ahp_call* c, ahp_log_level, ahp_str message) {
+        if (!c) return;
+        FakeHost* self = state(c).host;
+        std::lock_guard<std::mutex> l(self->mu_);
+        self->logs_.emplace_back(to_view(message));
+    }
+
+    /// One host table for every fake host: an instance keeps this pointer for its lifetime.
+    static const ahp_host_api_v1& api() {
+        static const ahp_host_api_v1 table = {sizeof(ahp_host_api_v1), AHP_ABI_VERSION, &set_result,
+                                              &set_error, &emit, &is_cancelled, &request, &log};
+        return table;
+    }
+
+    const ahp_plugin_v1* table_;
+    ahp_instance* instance_ = nullptr;
+    std::map<std::string, Service> services_;
+    std::atomic<bool> cancelled_{false};
+    mutable std::mutex mu_;
+    std::vector<std::string> logs_;
+};
+
+}  // namespace fake
+}  // namespace v1
+}  // namespace ahp
