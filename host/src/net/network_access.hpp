@@ -26,8 +26,8 @@ struct NetworkAccessList {
     /// Whether `url` may be fetched. Non-http(s) and unparsable URLs are refused.
     Decision check(std::string_view url) const;
     /// This list narrowed by a child's: blocks join; allows intersect (a child entry survives
-    /// only inside a parent entry); if both allowed something and nothing survives, "<none>"
-    /// blocks everything.
+    /// only inside a parent entry, and a parent entry inside a child entry is kept); if both
+    /// allowed something and nothing survives, "<none>" blocks everything.
     NetworkAccessList narrowed_by(const NetworkAccessList& child) const;
     /// {allow:[…], block:[…]}.
     boost::json::object to_json() const;

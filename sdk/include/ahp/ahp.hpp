@@ -118,7 +118,7 @@ public:
         };
         std::string text = json::serialize(params);
         ahp_status rc = host_->request(call_, to_str(service), to_str(text), &sink);
-        if (!state.done) state.answer = {rc, "the host gave no answer"};
+        if (!state.done) state.answer = {rc == AHP_OK ? AHP_ERROR : rc, "the host gave no answer"};
         if (state.answer.status != AHP_OK) {
             throw Error(status_code(state.answer.status), state.answer.body, state.answer.status);
         }
@@ -384,7 +384,7 @@ struct Thunks {
                 json::object d = inst->plugin->describe();
                 d.emplace("id", id);
                 d.emplace("version", version);
-                d.emplace("abi", std::to_string(AHP_ABI_MAJOR) + "." + std::to_string(AHP_ABI_MINOR));
+                d.emplace("abi", std::to_string(AHP_ABI_MAJOR) + "." + std::to_string(AHP_TARGET_MINOR));
                 answer = std::move(d);
             } else {
                 json::object p;

@@ -99,18 +99,18 @@ private:
     };
     static CallState& state(ahp_call* c) { return *reinterpret_cast<CallState*>(c); }
 
-    static void set_result(ahp_call* c, ahp_str json_text) {
+    static void set_result(ahp_call* c, ahp_str json_text) noexcept {
         try {
             state(c).out.result = json::parse(to_view(json_text));
         } catch (const std::exception& e) {
             state(c).out.error_message = std::string("result is not JSON: ") + e.what();
         }
     }
-    static void set_error(ahp_call* c, ahp_str code, ahp_str message) {
+    static void set_error(ahp_call* c, ahp_str code, ahp_str message) noexcept {
         state(c).out.error_code.assign(to_view(code));
         state(c).out.error_message.assign(to_view(message));
     }
-    static ahp_status emit(ahp_call* c, ahp_str event) {
+    static ahp_status emit(ahp_call* c, ahp_str event) noexcept {
         if (state(c).host->cancelled_) return AHP_CANCELLED;
         try {
             state(c).out.events.push_back(json::parse(to_view(event)));
@@ -119,10 +119,10 @@ private:
         }
         return AHP_OK;
     }
-    static int is_cancelled(const ahp_call* c) {
+    static int is_cancelled(const ahp_call* c) noexcept {
         return reinterpret_cast<const CallState*>(c)->host->cancelled_ ? 1 : 0;
     }
-    static ahp_status request(ahp_call* c, ahp_str service, ahp_str params, const ahp_sink* sink) {
+    static ahp_status request(ahp_call* c, ahp_str service, ahp_str params, const ahp_sink* sink) noexcept {
         FakeHost* self = state(c).host;
         auto it = self->services_.find(std::string(to_view(service)));
         if (it == self->services_.end()) {
@@ -143,7 +143,7 @@ private:
             return AHP_ERROR;
         }
     }
-    static void log(ahp_call* c, ahp_log_level, ahp_str message) {
+    static void log(ahp_call* c, ahp_log_level, ahp_str message) noexcept {
         if (!c) return;
         FakeHost* self = state(c).host;
         std::lock_guard<std::mutex> l(self->mu_);
