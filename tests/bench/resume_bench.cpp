@@ -29,10 +29,10 @@ class TextSource {
 public:
     std::string text(std::size_t approx_bytes) {
         static constexpr const char* kWords[] = {
-            "the",     "file",   "function", "returns", "a",        "value", "when",   "called",
-            "with",    "path",   "error",    "should",  "we",       "test",  "build",  "config",
-            "parser",  "line",   "session",  "event",   "\"quoted\"", "and", "then",   "update",
-            "struct",  "vector", "include",  "main.cpp", "fix",     "bug",   "in",     "loop\n"};
+            "the",    "file",   "function", "returns",  "a",          "value", "when",  "called",
+            "with",   "path",   "error",    "should",   "we",         "test",  "build", "config",
+            "parser", "line",   "session",  "event",    "\"quoted\"", "and",   "then",  "update",
+            "struct", "vector", "include",  "main.cpp", "fix",        "bug",   "in",    "loop\n"};
         std::string out;
         out.reserve(approx_bytes + 16);
         while (out.size() < approx_bytes) {
@@ -52,9 +52,8 @@ private:
 };
 
 json::object message(const char* role, json::array content) {
-    return json::object{{"message", json::object{{"id", agenthost::new_uuid_v7()},
-                                                 {"role", role},
-                                                 {"content", std::move(content)}}}};
+    return json::object{
+        {"message", json::object{{"id", agenthost::new_uuid_v7()}, {"role", role}, {"content", std::move(content)}}}};
 }
 
 /// The data of the n-th event of a realistic turn cycle (user, model with a tool call, tool, ...).
@@ -74,8 +73,7 @@ std::pair<std::string_view, json::object> cycle_event(std::uint64_t n, TextSourc
                                                          {"offset", 0},
                                                          {"limit", 200}}}};
             json::object data = message(
-                "assistant",
-                {json::object{{"type", "text"}, {"text", source.text(source.pick(160, 600))}}, call});
+                "assistant", {json::object{{"type", "text"}, {"text", source.text(source.pick(160, 600))}}, call});
             data["usage"] = json::object{{"input_tokens", 1200 + n % 500}, {"output_tokens", 90 + n % 300}};
             data["stop_reason"] = "tool_use";
             return {event_type::kOutputCompleted, std::move(data)};
@@ -86,13 +84,14 @@ std::pair<std::string_view, json::object> cycle_event(std::uint64_t n, TextSourc
         case 4:
         case 6:
             return {event_type::kToolCompleted,
-                    json::object{{"call_id", "call_" + std::to_string(n - 2)},
-                                 {"name", "read_file"},
-                                 {"result", json::object{{"content", json::array{json::object{
-                                                                         {"type", "text"},
-                                                                         {"text", source.text(source.pick(250, 1200))}}}},
-                                                         {"is_error", false}}},
-                                 {"duration_ms", 3 + n % 40}}};
+                    json::object{
+                        {"call_id", "call_" + std::to_string(n - 2)},
+                        {"name", "read_file"},
+                        {"result", json::object{{"content",
+                                                 json::array{json::object{
+                                                     {"type", "text"}, {"text", source.text(source.pick(250, 1200))}}}},
+                                                {"is_error", false}}},
+                        {"duration_ms", 3 + n % 40}}};
         default:
             return {event_type::kTurnCompleted,
                     json::object{{"iterations", 2},
@@ -108,8 +107,8 @@ struct BenchLog {
 
     BenchLog() {
         const char* tmp = std::getenv("TMPDIR");
-        std::string pattern = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") +
-                              "/agenthost_resume_bench_XXXXXX";
+        std::string pattern =
+            std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/agenthost_resume_bench_XXXXXX";
         if (::mkdtemp(pattern.data()) == nullptr) std::abort();
         dir = pattern;
         path = dir + "/" + kSessionId + ".jsonl";
@@ -145,8 +144,8 @@ BenchLog& bench_log() {
 void set_counters(benchmark::State& state, std::size_t bytes) {
     state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * bytes));
     state.counters["MB"] = static_cast<double>(bytes) / 1e6;
-    state.counters["MB/s"] = benchmark::Counter(static_cast<double>(bytes) / 1e6,
-                                                benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["MB/s"] =
+        benchmark::Counter(static_cast<double>(bytes) / 1e6, benchmark::Counter::kIsIterationInvariantRate);
     state.counters["events"] = static_cast<double>(kEvents);
 }
 
@@ -220,8 +219,8 @@ void BM_StoreAppend(benchmark::State& state) {
         state.ResumeTiming();
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kAppends));
-    state.counters["MB/s"] = benchmark::Counter(static_cast<double>(bytes) / 1e6,
-                                                benchmark::Counter::kIsIterationInvariantRate);
+    state.counters["MB/s"] =
+        benchmark::Counter(static_cast<double>(bytes) / 1e6, benchmark::Counter::kIsIterationInvariantRate);
 }
 BENCHMARK(BM_StoreAppend)->Unit(benchmark::kMillisecond);
 

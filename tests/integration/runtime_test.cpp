@@ -313,7 +313,7 @@ TEST(Runtime, ApprovalsFollowThePolicyAndAreRecorded) {
                   .capability("probe")
                   .approvals(ApprovalPolicy::kAsk, [&](const ApprovalRequest& r) {
                       summaries.push_back(r.summary);
-                      return true;
+                      return ApprovalDecision::kApprove;
                   })
                   .build();
     ASSERT_TRUE(rt->run_turn("go").success);

@@ -20,8 +20,8 @@ Event sample_event() {
     event.session_id = "s1";
     event.sequence = 42;
     event.turn_id = "turn-7";
-    event.data = json::parse(R"({"message":{"role":"user","content":[{"type":"text","text":"hi \"there\"\n"}]}})")
-                     .as_object();
+    event.data =
+        json::parse(R"({"message":{"role":"user","content":[{"type":"text","text":"hi \"there\"\n"}]}})").as_object();
     return event;
 }
 
@@ -57,16 +57,15 @@ TEST(EventTest, EnvelopeFieldOrderAndContext) {
     event.ts = "t";
     event.session_id = "s";
     event.sequence = 1;
-    EXPECT_EQ(to_json_line(event),
-              R"({"id":"x","type":"session.created","ts":"t","session_id":"s","sequence":1,)"
-              R"("context":{},"data":{}})");
+    EXPECT_EQ(to_json_line(event), R"({"id":"x","type":"session.created","ts":"t","session_id":"s","sequence":1,)"
+                                   R"("context":{},"data":{}})");
     event.turn_id = "u";
     EXPECT_EQ(to_json(event).at("context"), json::parse(R"({"turn_id":"u"})"));
 }
 
 TEST(EventTest, ContextIsOptionalOnInput) {
-    const Event event = event_from_json(json::parse(
-        R"({"id":"a","type":"turn.started","ts":"t","session_id":"s","sequence":3,"data":{}})"));
+    const Event event = event_from_json(
+        json::parse(R"({"id":"a","type":"turn.started","ts":"t","session_id":"s","sequence":3,"data":{}})"));
     EXPECT_EQ(event.turn_id, "");
     EXPECT_EQ(event.sequence, 3u);
 }
@@ -89,9 +88,8 @@ TEST(EventTest, MissingFieldsAreNamed) {
 
 TEST(EventTest, MistypedFieldsAreNamed) {
     const std::pair<const char*, json::value> cases[] = {
-        {"id", 5},          {"type", nullptr},   {"ts", json::array{}}, {"session_id", true},
-        {"sequence", "1"},  {"sequence", -1},    {"sequence", 1.5},     {"data", "x"},
-        {"context", "t"},
+        {"id", 5},        {"type", nullptr}, {"ts", json::array{}}, {"session_id", true}, {"sequence", "1"},
+        {"sequence", -1}, {"sequence", 1.5}, {"data", "x"},         {"context", "t"},
     };
     for (const auto& [field, bad] : cases) {
         json::object object = to_json(sample_event());
@@ -113,19 +111,19 @@ TEST(EventTest, NonObjectIsRejected) {
 
 TEST(EventTest, OnlyDeltasAreLiveOnly) {
     EXPECT_FALSE(is_stored_event(event_type::kOutputDelta));
-    for (auto type : {event_type::kSessionCreated, event_type::kInputMessage, event_type::kTurnStarted,
-                      event_type::kOutputStarted, event_type::kOutputCompleted, event_type::kToolStarted,
-                      event_type::kToolCompleted, event_type::kApprovalRequested,
-                      event_type::kApprovalDecided, event_type::kTurnCompleted, event_type::kTurnFailed,
-                      event_type::kTurnCancelled, event_type::kCommandExecuted}) {
+    for (auto type :
+         {event_type::kSessionCreated, event_type::kInputMessage, event_type::kTurnStarted, event_type::kOutputStarted,
+          event_type::kOutputCompleted, event_type::kToolStarted, event_type::kToolCompleted,
+          event_type::kApprovalRequested, event_type::kApprovalDecided, event_type::kTurnCompleted,
+          event_type::kTurnFailed, event_type::kTurnCancelled, event_type::kCommandExecuted}) {
         EXPECT_TRUE(is_stored_event(type)) << type;
     }
 }
 
 std::uint64_t unix_ms_now() {
-    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                          std::chrono::system_clock::now().time_since_epoch())
-                                          .count());
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count());
 }
 
 TEST(EventTest, UuidV7Layout) {

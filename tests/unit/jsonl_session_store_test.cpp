@@ -21,8 +21,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-Event make_event(const std::string& session, std::uint64_t sequence,
-                 std::string_view type = event_type::kTurnStarted, const std::string& text = "") {
+Event make_event(const std::string& session, std::uint64_t sequence, std::string_view type = event_type::kTurnStarted,
+                 const std::string& text = "") {
     Event event;
     event.id = new_uuid_v7();
     event.type = std::string(type);
@@ -38,7 +38,9 @@ Event make_event(const std::string& session, std::uint64_t sequence,
     return event;
 }
 
-std::string line_of(const Event& event) { return to_json_line(event) + "\n"; }
+std::string line_of(const Event& event) {
+    return to_json_line(event) + "\n";
+}
 
 std::string storage_error_of(const std::function<void()>& action) {
     try {
@@ -168,8 +170,7 @@ TEST_F(JsonlStoreTest, LockConflictFromForkedChildAndRelease) {
     auto opened = store_->open("s1", true);
     opened.log->append(make_event("s1", 1));
     const std::string dir = dir_;
-    const std::string expected =
-        "session s1 is in use by another process (lock held on " + path_of("s1") + ")";
+    const std::string expected = "session s1 is in use by another process (lock held on " + path_of("s1") + ")";
     EXPECT_EQ(in_child([&] {
                   try {
                       make_jsonl_session_store(dir)->open("s1", false);
@@ -201,8 +202,8 @@ TEST_F(JsonlStoreTest, TornLastLineIsCutReportedAndSequenceContinues) {
         auto opened = store_->open("s1", false);
         ASSERT_EQ(opened.events.size(), 2u);
         ASSERT_EQ(opened.warnings.size(), 1u);
-        EXPECT_EQ(opened.warnings[0], "cut a torn last line (" + std::to_string(torn.size()) +
-                                          " bytes) at line 3 of " + path_of("s1"));
+        EXPECT_EQ(opened.warnings[0],
+                  "cut a torn last line (" + std::to_string(torn.size()) + " bytes) at line 3 of " + path_of("s1"));
         EXPECT_EQ(read_raw("s1"), good);
         opened.log->append(make_event("s1", 3));
     }
@@ -273,8 +274,7 @@ TEST_F(JsonlStoreTest, LineOfAnotherSession) {
 }
 
 TEST_F(JsonlStoreTest, SequenceGapAndBadStart) {
-    write_raw("s1", line_of(make_event("s1", 1)) + line_of(make_event("s1", 2)) +
-                        line_of(make_event("s1", 4)));
+    write_raw("s1", line_of(make_event("s1", 1)) + line_of(make_event("s1", 2)) + line_of(make_event("s1", 4)));
     auto message = storage_error_of([&] { store_->open("s1", false); });
     EXPECT_EQ(message, path_of("s1") + ":3: sequence 4 where 3 was expected");
 
@@ -304,7 +304,8 @@ TEST_F(JsonlStoreTest, AppendRefusesDeltasOtherSessionsAndGaps) {
 }
 
 TEST_F(JsonlStoreTest, BadSessionIdsAreRefused) {
-    for (const std::string& id : std::vector<std::string>{"../x", "a/b", "", ".hidden", "a b", "x\ny", std::string(129, 'a')}) {
+    for (const std::string& id :
+         std::vector<std::string>{"../x", "a/b", "", ".hidden", "a b", "x\ny", std::string(129, 'a')}) {
         const auto message = storage_error_of([&] { store_->open(id, true); });
         EXPECT_NE(message.find("invalid session id"), std::string::npos) << message;
         const std::string shown = id == "x\ny" ? "x\\x0ay" : id.size() <= 128 ? id : "";
@@ -312,9 +313,9 @@ TEST_F(JsonlStoreTest, BadSessionIdsAreRefused) {
         EXPECT_THROW(store_->exists(id), StorageError);
     }
     EXPECT_FALSE(fs::exists(dir_ + "/../x.jsonl"));
-    EXPECT_FALSE(fs::exists(dir_));  // nothing was created for a refused id
+    EXPECT_FALSE(fs::exists(dir_));                           // nothing was created for a refused id
     auto opened = store_->open(std::string(128, 'a'), true);  // the longest allowed
-    EXPECT_FALSE(store_->exists("a.b_c-D9"));  // valid, just absent
+    EXPECT_FALSE(store_->exists("a.b_c-D9"));                 // valid, just absent
 }
 
 TEST_F(JsonlStoreTest, ListIsNewestFirstWithTitles) {

@@ -109,7 +109,11 @@ struct ApprovalRequest {
     std::string action;   ///< "write", "delete", "exec", …
     std::string summary;  ///< one line: "run bash: make test"
     std::string details;  ///< e.g. a unified diff
+    std::string key;      ///< what "always" remembers: the command, the path (empty: never remembered)
 };
+
+/// An approver's answer: no, yes, or yes to this key for the rest of the session.
+enum class ApprovalDecision { kDeny, kApprove, kApproveAlways };
 
 /// ask: the handler decides; auto: approve; deny: refuse and tell the model.
 enum class ApprovalPolicy { kAsk, kAuto, kDeny };
@@ -136,8 +140,8 @@ struct RetryPolicy {
 /// answer reaches tools through the `connection.get` host service.
 using ConnectionResolver =
     std::function<std::optional<json::value>(const std::string& session_id, const std::string& provider)>;
-/// Decides an approval under ApprovalPolicy::kAsk; returns true to approve.
-using ApprovalHandler = std::function<bool(const ApprovalRequest&)>;
+/// Decides an approval under ApprovalPolicy::kAsk.
+using ApprovalHandler = std::function<ApprovalDecision(const ApprovalRequest&)>;
 /// Called for every event of a session after it was stored, deltas included.
 using EventCallback = std::function<void(const Event&)>;
 

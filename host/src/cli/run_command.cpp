@@ -58,15 +58,18 @@ json::object read_llmsim_script(const fs::path& file) {
 }
 
 /// Ask on the terminal; no terminal means no.
-bool ask_on_tty(const ApprovalRequest& r) {
+ApprovalDecision ask_on_tty(const ApprovalRequest& r) {
     std::ifstream tty("/dev/tty");
-    if (!tty) return false;
+    if (!tty) return ApprovalDecision::kDeny;
     std::cerr << "\n? approve " << r.action << ": " << r.summary << "\n";
     if (!r.details.empty()) std::cerr << r.details << "\n";
-    std::cerr << "  [y]es / [n]o: " << std::flush;
+    std::cerr << "  [y]es / [n]o" << (r.key.empty() ? "" : " / [a]lways for this in this session") << ": " << std::flush;
     std::string answer;
     std::getline(tty, answer);
-    return !answer.empty() && (answer[0] == 'y' || answer[0] == 'Y');
+    if (answer.empty()) return ApprovalDecision::kDeny;
+    if (answer[0] == 'y' || answer[0] == 'Y') return ApprovalDecision::kApprove;
+    if ((answer[0] == 'a' || answer[0] == 'A') && !r.key.empty()) return ApprovalDecision::kApproveAlways;
+    return ApprovalDecision::kDeny;
 }
 
 struct Built {

@@ -44,6 +44,7 @@ public:
     Turn(TurnEnvironment& env, std::string turn_id) : env_(env), cfg_(env.config), s_(env.session), turn_id_(std::move(turn_id)) {
         result_.session_id = s_.id();
         result_.turn_id = turn_id_;
+        s_.set_current_turn_id(turn_id_);
     }
 
     TurnResult run(const std::string& text) {

@@ -45,8 +45,7 @@ private:
 }
 
 [[noreturn]] void mistyped(std::string_view field, std::string_view expected) {
-    throw EventFormatError("event field \"" + std::string(field) + "\" must be " +
-                           std::string(expected));
+    throw EventFormatError("event field \"" + std::string(field) + "\" must be " + std::string(expected));
 }
 
 std::string string_field(const json::value* value, std::string_view field) {
@@ -106,13 +105,20 @@ Event event_from_json(json::value&& value) {
     for (auto& member : *object) {
         const std::string_view key = member.key();
         json::value* slot = &member.value();
-        if (key == "id") id = slot;
-        else if (key == "type") type = slot;
-        else if (key == "ts") ts = slot;
-        else if (key == "session_id") session_id = slot;
-        else if (key == "sequence") sequence = slot;
-        else if (key == "context") context = slot;
-        else if (key == "data") data = slot;
+        if (key == "id")
+            id = slot;
+        else if (key == "type")
+            type = slot;
+        else if (key == "ts")
+            ts = slot;
+        else if (key == "session_id")
+            session_id = slot;
+        else if (key == "sequence")
+            sequence = slot;
+        else if (key == "context")
+            context = slot;
+        else if (key == "data")
+            data = slot;
     }
 
     Event event;
@@ -142,8 +148,7 @@ Event event_from_json(json::value&& value) {
 std::string new_uuid_v7() {
     thread_local FastRandom random;
     const auto now = std::chrono::system_clock::now().time_since_epoch();
-    const auto unix_ms =
-        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+    const auto unix_ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
 
     // RFC 9562 §5.7: 48-bit unix_ts_ms | ver(4)=7 | rand_a(12) | var(2)=0b10 | rand_b(62).
     const std::uint64_t r1 = random.next();
@@ -168,8 +173,7 @@ std::string new_uuid_v7() {
 
 std::string now_rfc3339() {
     const auto now = std::chrono::system_clock::now();
-    const auto ms_total =
-        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+    const auto ms_total = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
     auto seconds = static_cast<std::time_t>(ms_total / 1000);
     auto millis = static_cast<int>(ms_total % 1000);
     if (millis < 0) {  // before 1970: floor, not truncate
@@ -179,8 +183,8 @@ std::string now_rfc3339() {
     std::tm utc{};
     gmtime_r(&seconds, &utc);
     char buffer[96];
-    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
-                  utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
+    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
+                  utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, millis);
     return buffer;
 }
 

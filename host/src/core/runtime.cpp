@@ -44,6 +44,7 @@ namespace {
 /// One open session and what serves it.
 struct SessionSlot {
     std::unique_ptr<Session> session;
+    std::unique_ptr<ApprovalGate> gate;  // refers to *session
     NetworkAccessList network;
     std::unique_ptr<ServiceRouter> services;  // refers to *session: declared after it
 };
@@ -98,7 +99,8 @@ struct Runtime::Impl {
         slot->session = std::make_unique<Session>(id, std::move(opened.log), std::move(opened.events), files);
         slot->network = config.network_access.narrowed_by(
             NetworkAccessList::from_json(options.network_access, "session '" + id + "' network_access"));
-        slot->services = make_session_services(config, *slot->session, slot->network);
+        slot->gate = std::make_unique<ApprovalGate>(config.approval_policy, config.approval_handler, *slot->session);
+        slot->services = make_session_services(config, *slot->session, *slot->gate, slot->network);
         for (const auto& list : {harness_files, options.initial_files}) {
             for (const InitialFileSpec& f : list) {
                 if (fresh || f.read_only || !files->stat(f.path).exists) files->seed(f);

@@ -144,9 +144,20 @@ bool Session::begin_turn() {
     return true;
 }
 
+void Session::set_current_turn_id(std::string turn_id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    current_turn_id_ = std::move(turn_id);
+}
+
+std::string Session::current_turn_id() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return current_turn_id_;
+}
+
 void Session::end_turn() {
     std::lock_guard<std::mutex> lock(mu_);
     turn_running_ = false;
+    current_turn_id_.clear();
     cancelled_ = false;
 }
 

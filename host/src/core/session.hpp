@@ -42,6 +42,10 @@ public:
 
     /// Mark a turn as running; false if one already is.
     bool begin_turn();
+    /// Record the running turn's id (events emitted by host services carry it).
+    void set_current_turn_id(std::string turn_id);
+    /// The running turn's id, empty when idle.
+    std::string current_turn_id() const;
     /// Mark the turn as ended and clear the interrupt flag.
     void end_turn();
     /// Whether a turn is running.
@@ -84,6 +88,7 @@ private:
     std::uint64_t sequence_ = 0;
     std::vector<std::weak_ptr<EventCallback>> subscribers_;
     bool turn_running_ = false;
+    std::string current_turn_id_;
     std::deque<std::string> steers_;
     std::map<std::string, std::string> kv_;
     std::map<std::string, std::string> secrets_;

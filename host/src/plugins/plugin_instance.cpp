@@ -199,6 +199,15 @@ void check_description(const PluginManifest& m, const json::object& d, std::vect
 
 }  // namespace
 
+std::string service_string(const json::value& params, std::string_view key) {
+    const json::object* o = params.if_object();
+    const json::value* v = o ? o->if_contains(key) : nullptr;
+    if (!v || !v->is_string()) {
+        throw ServiceError(AHP_INVALID_ARGUMENT, "missing string parameter '" + std::string(key) + "'");
+    }
+    return std::string(v->get_string());
+}
+
 bool ServiceRequest::cancelled() const { return call.cancelled && call.cancelled->load(std::memory_order_relaxed); }
 
 void ServiceRouter::add(std::string name, std::string permission, Handler handler) {

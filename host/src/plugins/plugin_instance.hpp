@@ -39,6 +39,9 @@ struct ServiceRequest {
     bool cancelled() const;
 };
 
+/// A required string parameter of a service request; ServiceError(INVALID_ARGUMENT) naming it.
+std::string service_string(const boost::json::value& params, std::string_view key);
+
 /// Named host services ("fs.read", "storage.get", …), each with the manifest permission it
 /// needs ("" for none).
 class ServiceRouter {

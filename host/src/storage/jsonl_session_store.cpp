@@ -90,9 +90,8 @@ std::string format_rfc3339(const timespec& ts) {
     const time_t seconds = ts.tv_sec;
     gmtime_r(&seconds, &utc);
     char buffer[96];
-    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
-                  utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
-                  static_cast<int>(ts.tv_nsec / 1000000));
+    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
+                  utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(ts.tv_nsec / 1000000));
     return buffer;
 }
 
@@ -141,8 +140,8 @@ private:
 
 class JsonlSessionLog final : public SessionLog {
 public:
-    JsonlSessionLog(UniqueFd fd, std::string path, std::string id, std::uint64_t last_sequence,
-                    std::uint64_t end, bool needs_newline)
+    JsonlSessionLog(UniqueFd fd, std::string path, std::string id, std::uint64_t last_sequence, std::uint64_t end,
+                    bool needs_newline)
         : fd_(std::move(fd)),
           path_(std::move(path)),
           id_(std::move(id)),
@@ -171,8 +170,7 @@ public:
                 const int err = errno;
                 // Leave no torn line behind: cut back to the last complete one.
                 if (done > 0 && ::ftruncate(fd_.get(), static_cast<off_t>(end_)) != 0) {
-                    throw_errno("cannot append to " + path_ + " (and cannot cut the partial line)",
-                                err);
+                    throw_errno("cannot append to " + path_ + " (and cannot cut the partial line)", err);
                 }
                 throw_errno("cannot append to " + path_, err);
             }
@@ -234,8 +232,8 @@ Replay replay(std::string_view buffer, const std::string& path, const std::strin
             if (terminated) throw fail("not valid JSON (" + ec.message() + ")");
             // A crash mid-write: the caller cuts this torn tail so the next append starts clean.
             out.end = static_cast<std::uint64_t>(p - begin);
-            out.warnings.push_back("cut a torn last line (" + std::to_string(end - p) +
-                                   " bytes) at line " + std::to_string(line_number) + " of " + path);
+            out.warnings.push_back("cut a torn last line (" + std::to_string(end - p) + " bytes) at line " +
+                                   std::to_string(line_number) + " of " + path);
             return out;
         }
 
@@ -251,8 +249,8 @@ Replay replay(std::string_view buffer, const std::string& path, const std::strin
         if (!is_stored_event(event.type)) throw fail("a live-only " + event.type + " event");
         const std::uint64_t expected = out.events.empty() ? 1 : out.events.back().sequence + 1;
         if (event.sequence != expected) {
-            throw fail("sequence " + std::to_string(event.sequence) + " where " +
-                       std::to_string(expected) + " was expected");
+            throw fail("sequence " + std::to_string(event.sequence) + " where " + std::to_string(expected) +
+                       " was expected");
         }
         out.events.push_back(std::move(event));
         out.needs_newline = !terminated;
@@ -332,8 +330,8 @@ public:
         }
         if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
             if (errno == EWOULDBLOCK) {
-                throw StorageError("session " + session_id +
-                                   " is in use by another process (lock held on " + path + ")");
+                throw StorageError("session " + session_id + " is in use by another process (lock held on " + path +
+                                   ")");
             }
             throw_errno("cannot lock " + path, errno);
         }
@@ -354,8 +352,8 @@ public:
 
         OpenedSession opened;
         const std::uint64_t last = replayed.events.empty() ? 0 : replayed.events.back().sequence;
-        opened.log = std::make_unique<JsonlSessionLog>(std::move(fd), path, session_id, last,
-                                                       replayed.end, replayed.needs_newline);
+        opened.log = std::make_unique<JsonlSessionLog>(std::move(fd), path, session_id, last, replayed.end,
+                                                       replayed.needs_newline);
         opened.events = std::move(replayed.events);
         opened.warnings = std::move(replayed.warnings);
         return opened;

@@ -17,10 +17,10 @@ using storage_detail::validate_session_id;
 /// One session's events and bookkeeping.
 struct MemorySession {
     std::vector<Event> events;
-    bool open = false;              ///< a SessionLog for it is alive
-    std::uint64_t size_bytes = 0;   ///< what the JSONL lines would weigh
-    std::uint64_t touched = 0;      ///< store-wide counter at the last create or append
-    std::string created_at;         ///< creation time, used when there are no events yet
+    bool open = false;             ///< a SessionLog for it is alive
+    std::uint64_t size_bytes = 0;  ///< what the JSONL lines would weigh
+    std::uint64_t touched = 0;     ///< store-wide counter at the last create or append
+    std::string created_at;        ///< creation time, used when there are no events yet
     std::string updated_at;
 };
 
@@ -93,8 +93,7 @@ public:
             for (const auto& [id, session] : state_->sessions) {
                 SessionSummary summary;
                 summary.id = id;
-                summary.created =
-                    session.events.empty() ? session.created_at : session.events.front().ts;
+                summary.created = session.events.empty() ? session.created_at : session.events.front().ts;
                 summary.updated = session.updated_at;
                 summary.size_bytes = session.size_bytes;
                 for (const auto& event : session.events) {
@@ -106,8 +105,7 @@ public:
                 found.emplace_back(session.touched, std::move(summary));
             }
         }
-        std::sort(found.begin(), found.end(),
-                  [](const auto& a, const auto& b) { return a.first > b.first; });
+        std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
         std::vector<SessionSummary> out;
         out.reserve(found.size());
         for (auto& entry : found) out.push_back(std::move(entry.second));

@@ -18,8 +18,8 @@ inline constexpr std::size_t kMaxSessionIdLength = 128;
 inline bool is_valid_session_id(std::string_view id) noexcept {
     if (id.empty() || id.size() > kMaxSessionIdLength || id.front() == '.') return false;
     for (const char c : id) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                        c == '.' || c == '_' || c == '-';
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                        c == '_' || c == '-';
         if (!ok) return false;
     }
     return true;
@@ -46,20 +46,18 @@ inline void validate_session_id(std::string_view id) {
 }
 
 /// Throws StorageError unless `event` may be appended to `session_id` after `last_sequence`.
-inline void check_appendable(const Event& event, std::string_view session_id,
-                             std::uint64_t last_sequence) {
+inline void check_appendable(const Event& event, std::string_view session_id, std::uint64_t last_sequence) {
     if (!is_stored_event(event.type)) {
         throw StorageError("refusing to store a live-only " + event.type + " event in session " +
                            std::string(session_id));
     }
     if (event.session_id != session_id) {
-        throw StorageError("event " + event.id + " belongs to session \"" + event.session_id +
-                           "\", not " + std::string(session_id));
+        throw StorageError("event " + event.id + " belongs to session \"" + event.session_id + "\", not " +
+                           std::string(session_id));
     }
     if (event.sequence != last_sequence + 1) {
-        throw StorageError("event " + event.id + " has sequence " + std::to_string(event.sequence) +
-                           " but session " + std::string(session_id) + " expects " +
-                           std::to_string(last_sequence + 1));
+        throw StorageError("event " + event.id + " has sequence " + std::to_string(event.sequence) + " but session " +
+                           std::string(session_id) + " expects " + std::to_string(last_sequence + 1));
     }
 }
 
@@ -81,8 +79,8 @@ inline std::string title_of_input(const json::object& data) {
             const auto& fields = part.get_object();
             const auto* type = fields.if_contains("type");
             const auto* part_text = fields.if_contains("text");
-            if (type != nullptr && type->is_string() && type->get_string() == "text" &&
-                part_text != nullptr && part_text->is_string()) {
+            if (type != nullptr && type->is_string() && type->get_string() == "text" && part_text != nullptr &&
+                part_text->is_string()) {
                 text = part_text->get_string();
                 break;
             }

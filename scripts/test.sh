@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Install what is missing, build, and run every test:
+#   1. a Debug build and its full ctest run;
+#   2. the same tests under AddressSanitizer + UBSan (the plugins, fixtures and CLI included);
+#   3. the SDK example built out of tree against the installed SDK and loaded by agenthost.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+
+"$root/scripts/setup.sh"
+
+echo "== build (Debug) and test"
+"$root/scripts/build.sh" "$root/build-test" Debug
+ctest --test-dir "$root/build-test" --output-on-failure -j 2
+
+echo "== build with AddressSanitizer + UBSan and test"
+"$root/scripts/build.sh" "$root/build-asan" Debug -DAGENTHOST_SANITIZE=ON -DAGENTHOST_BUILD_BENCH=OFF
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir "$root/build-asan" --output-on-failure -j 2
+
+echo "== SDK example, out of tree against the installed SDK"
+"$root/scripts/sdk_example.sh" "$root/build-test"
+
+echo "== all tests passed"
