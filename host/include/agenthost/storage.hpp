@@ -19,7 +19,8 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-/// The append side of one session's log. Appends are durable before they return.
+/// The append side of one session's log. An append reaches the kernel in one write() before it
+/// returns (a crash of the process loses nothing; there is no fsync per event).
 class SessionLog {
 public:
     virtual ~SessionLog() = default;
@@ -31,7 +32,7 @@ public:
 struct OpenedSession {
     std::unique_ptr<SessionLog> log;
     std::vector<Event> events;          ///< replayed, in sequence order
-    std::vector<std::string> warnings;  ///< e.g. "cut a torn last line (37 bytes) at line 12"
+    std::vector<std::string> warnings;  ///< e.g. "cut a torn last line (37 bytes) at line 12 of FILE"
 };
 
 /// A line of `sessions list`.
