@@ -138,7 +138,7 @@ TEST(JsonSchema, ProblemWronglyTypedKeywords) {
     EXPECT_EQ(problem(R"({"properties": {"a": {"type": "nope"}}})").rfind("schema.properties.a.type:", 0), 0u);
     EXPECT_EQ(problem(R"({"properties": {"a": 3}})"), "schema.properties.a: expected a schema object, got integer");
     EXPECT_EQ(problem(R"({"required": "a"})"), R"(schema.required: expected an array of property names, got "a")");
-    EXPECT_EQ(problem(R"({"required": [1]})"), "schema.required: expected an array of property names, got [1]");
+    EXPECT_EQ(problem(R"({"required": [1]})"), "schema.required: expected an array of property names, got an array");
     EXPECT_EQ(problem(R"({"additionalProperties": 1})"),
               "schema.additionalProperties: expected a boolean or a schema object, got integer");
     EXPECT_EQ(problem(R"({"additionalProperties": {"type": 1}})").rfind("schema.additionalProperties.type:", 0), 0u);

@@ -245,7 +245,7 @@ TEST(NetworkAccess, JsonRoundTripNormalizesEntries) {
 
 TEST(NetworkAccess, FromJsonErrorsNameTheFieldAndExpectation) {
     EXPECT_EQ(from_json_error("[]"),
-              R"(h.json: field 'network_access': expected an object {"allow": [...], "block": [...]}, got [])");
+              R"(h.json: field 'network_access': expected an object {"allow": [...], "block": [...]}, got an array)");
     EXPECT_EQ(from_json_error(R"({"alow": []})"),
               "h.json: field 'network_access': unknown field 'alow' (expected allow, block)");
     EXPECT_EQ(from_json_error(R"({"allow": "a.com"})"),

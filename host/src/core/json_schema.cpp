@@ -63,17 +63,6 @@ double as_double(const json::value& v) {
     return v.get_double();
 }
 
-/// A short rendering of a value for messages: JSON text, cut at 60 characters.
-std::string show(const json::value& v) {
-    if (v.is_double()) {
-        char buffer[32];
-        const auto end = std::to_chars(buffer, buffer + sizeof buffer, v.get_double()).ptr;
-        return std::string(buffer, end);
-    }
-    std::string text = json::serialize(v);
-    if (text.size() > 60) text = text.substr(0, 57) + "...";
-    return text;
-}
 
 /// Number of UTF-8 code points (continuation bytes are not counted).
 std::size_t utf8_length(std::string_view s) {
@@ -159,23 +148,23 @@ std::optional<std::string> violation(const json::value& schema, const json::valu
         std::string listed;
         for (const auto& option : options->get_array()) {
             if (option == instance) found = true;
-            listed += (listed.empty() ? "" : ", ") + show(option);
+            listed += (listed.empty() ? "" : ", ") + json_excerpt(option);
         }
-        if (!found) return prefix(where) + "expected one of " + listed + ", got " + show(instance);
+        if (!found) return prefix(where) + "expected one of " + listed + ", got " + json_excerpt(instance);
     }
     if (instance.is_number()) {
         const double x = as_double(instance);
         if (const auto* min = s.if_contains("minimum"); min && min->is_number() && x < as_double(*min))
-            return prefix(where) + "expected at least " + show(*min) + ", got " + show(instance);
+            return prefix(where) + "expected at least " + json_excerpt(*min) + ", got " + json_excerpt(instance);
         if (const auto* max = s.if_contains("maximum"); max && max->is_number() && x > as_double(*max))
-            return prefix(where) + "expected at most " + show(*max) + ", got " + show(instance);
+            return prefix(where) + "expected at most " + json_excerpt(*max) + ", got " + json_excerpt(instance);
     }
     if (instance.is_string()) {
         const std::size_t length = utf8_length(instance.get_string());
         if (const auto* min = s.if_contains("minLength"); min && min->is_number() && length < as_double(*min))
-            return prefix(where) + "expected at least " + show(*min) + " characters, got " + std::to_string(length);
+            return prefix(where) + "expected at least " + json_excerpt(*min) + " characters, got " + std::to_string(length);
         if (const auto* max = s.if_contains("maxLength"); max && max->is_number() && length > as_double(*max))
-            return prefix(where) + "expected at most " + show(*max) + " characters, got " + std::to_string(length);
+            return prefix(where) + "expected at most " + json_excerpt(*max) + " characters, got " + std::to_string(length);
     }
     if (instance.is_object()) {
         if (auto v = check_object(s, instance.get_object(), where, depth)) return v;
@@ -216,7 +205,7 @@ std::optional<std::string> problem(const json::value& schema, const std::string&
         if (!ok)
             return member_path(where, "type") +
                    ": expected a type name (string, number, integer, boolean, object, array, null) or an "
-                   "array of them, got " + show(*type);
+                   "array of them, got " + json_excerpt(*type);
     }
     if (const auto* properties = s.if_contains("properties")) {
         if (!properties->is_object())
@@ -230,7 +219,7 @@ std::optional<std::string> problem(const json::value& schema, const std::string&
         if (ok) {
             for (const auto& name : required->get_array()) ok = ok && name.is_string();
         }
-        if (!ok) return member_path(where, "required") + ": expected an array of property names, got " + show(*required);
+        if (!ok) return member_path(where, "required") + ": expected an array of property names, got " + json_excerpt(*required);
     }
     if (const auto* additional = s.if_contains("additionalProperties"); additional && !additional->is_bool()) {
         if (!additional->is_object())
@@ -251,12 +240,24 @@ std::optional<std::string> problem(const json::value& schema, const std::string&
     }
     for (const char* key : {"minLength", "maxLength"}) {
         if (const auto* bound = s.if_contains(key); bound && !is_non_negative_integer(*bound))
-            return member_path(where, key) + ": expected a non-negative integer, got " + show(*bound);
+            return member_path(where, key) + ": expected a non-negative integer, got " + json_excerpt(*bound);
     }
     return std::nullopt;
 }
 
 }  // namespace
+
+std::string json_excerpt(const json::value& v) {
+    if (v.is_object()) return "an object";
+    if (v.is_array()) return "an array";
+    if (v.is_double()) {
+        char buffer[32];
+        const auto end = std::to_chars(buffer, buffer + sizeof buffer, v.get_double()).ptr;
+        return std::string(buffer, end);
+    }
+    std::string text = json::serialize(v);
+    return text.size() <= 60 ? text : text.substr(0, 57) + "...";
+}
 
 std::optional<std::string> schema_violation(const boost::json::value& schema,
                                             const boost::json::value& instance,

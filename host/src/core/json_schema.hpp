@@ -15,6 +15,10 @@ std::optional<std::string> schema_violation(const boost::json::value& schema,
                                             const boost::json::value& instance,
                                             const std::string& where);
 
+/// A short rendering of a value for error messages: "an object", "an array", or the JSON text
+/// of a scalar cut at 60 characters.
+std::string json_excerpt(const boost::json::value& value);
+
 /// Why `schema` is not a usable schema of the supported subset, or nullopt.
 std::optional<std::string> schema_problem(const boost::json::value& schema, const std::string& where);
 

@@ -4,6 +4,8 @@
 
 // Boost.URL is used header-only: its sources are compiled into this one translation unit
 // (Boost::url is not linked). No other .cpp in the host may include <boost/url/src.hpp>.
+#include "core/json_schema.hpp"
+
 #include <boost/url/src.hpp>
 
 #include <algorithm>
@@ -174,27 +176,17 @@ void add_unique(std::vector<std::string>& list, const std::string& entry) {
     if (std::find(list.begin(), list.end(), entry) == list.end()) list.push_back(entry);
 }
 
-std::string show(const json::value& v) {
-    if (v.is_double()) {
-        char buffer[32];
-        const auto end = std::to_chars(buffer, buffer + sizeof buffer, v.get_double()).ptr;
-        return std::string(buffer, end);
-    }
-    std::string text = json::serialize(v);
-    if (text.size() > 60) text = text.substr(0, 57) + "...";
-    return text;
-}
 
 std::vector<std::string> entries_from_json(const json::value& value, const std::string& where,
                                            std::string_view field) {
     const std::string context = where + ": " + std::string(field);
     if (!value.is_array())
-        throw ConfigError(context + ": expected an array of hosts, \"*.domain\" or URL prefixes, got " + show(value));
+        throw ConfigError(context + ": expected an array of hosts, \"*.domain\" or URL prefixes, got " + json_excerpt(value));
     std::vector<std::string> out;
     const auto& array = value.get_array();
     for (std::size_t i = 0; i < array.size(); ++i) {
         const std::string item = context + "[" + std::to_string(i) + "]";
-        if (!array[i].is_string()) throw ConfigError(item + ": expected a string, got " + show(array[i]));
+        if (!array[i].is_string()) throw ConfigError(item + ": expected a string, got " + json_excerpt(array[i]));
         const std::string_view entry = array[i].get_string();
         const Pattern p = parse_pattern(entry);
         switch (p.kind) {
@@ -205,7 +197,7 @@ std::vector<std::string> entries_from_json(const json::value& value, const std::
             case Pattern::Kind::invalid:
                 throw ConfigError(item +
                                   ": expected a host (example.com), a domain (*.example.com) or an http(s) "
-                                  "URL prefix (https://example.com/path/), got " + show(array[i]));
+                                  "URL prefix (https://example.com/path/), got " + json_excerpt(array[i]));
         }
     }
     return out;
@@ -294,7 +286,7 @@ boost::json::object NetworkAccessList::to_json() const {
 
 NetworkAccessList NetworkAccessList::from_json(const boost::json::value& value, const std::string& where) {
     if (!value.is_object())
-        throw ConfigError(where + ": expected an object {\"allow\": [...], \"block\": [...]}, got " + show(value));
+        throw ConfigError(where + ": expected an object {\"allow\": [...], \"block\": [...]}, got " + json_excerpt(value));
     NetworkAccessList list;
     for (const auto& [key, field] : value.get_object()) {
         if (key == "allow") {

@@ -3,6 +3,8 @@
 #include "agenthost/errors.hpp"
 #include "plugins/manifest.hpp"
 
+#include "core/json_schema.hpp"
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -24,19 +26,6 @@ constexpr std::array<std::string_view, 10> kHarnessFields = {
     "name", "extends", "description", "system_prompt", "system_prompt_file", "capabilities",
     "model", "max_iterations", "network_access", "initial_files"};
 
-/// A short rendering of a value for messages: strings quoted, containers named.
-std::string show(const json::value& v) {
-    if (v.is_object()) return "an object";
-    if (v.is_array()) return "an array";
-    if (v.is_double()) {
-        char buffer[32];
-        const auto end = std::to_chars(buffer, buffer + sizeof buffer, v.get_double()).ptr;
-        return std::string(buffer, end);
-    }
-    std::string text = json::serialize(v);
-    if (text.size() > 60) text = text.substr(0, 57) + "...";
-    return text;
-}
 
 std::string join(const std::vector<std::string>& parts, std::string_view separator) {
     std::string out;
@@ -109,7 +98,7 @@ public:
     Level read() const {
         const json::value document = read_json_file(file_);
         if (!document.is_object())
-            throw ConfigError(file_.string() + ": expected a JSON object at the top level, got " + show(document));
+            throw ConfigError(file_.string() + ": expected a JSON object at the top level, got " + json_excerpt(document));
         const json::object& root = document.get_object();
         for (const auto& [key, value] : root) {
             if (std::find(kHarnessFields.begin(), kHarnessFields.end(), key) == kHarnessFields.end())
@@ -123,12 +112,12 @@ public:
         const json::value* name = root.if_contains("name");
         if (!name) fail("name", "required field missing (expected " + name_expected + ")");
         if (!name->is_string() || name->get_string() != stem || !is_harness_name(stem))
-            fail("name", "expected " + name_expected + " using [A-Za-z0-9_-], got " + show(*name));
+            fail("name", "expected " + name_expected + " using [A-Za-z0-9_-], got " + json_excerpt(*name));
         level.name = stem;
 
         if (const auto* v = root.if_contains("extends")) {
             if (!v->is_string() || !is_harness_name(v->get_string()))
-                fail("extends", "expected the name of a parent harness ([A-Za-z0-9_-]), got " + show(*v));
+                fail("extends", "expected the name of a parent harness ([A-Za-z0-9_-]), got " + json_excerpt(*v));
             level.extends = std::string(v->get_string());
         }
         if (const auto* v = root.if_contains("description")) level.description = string_field("description", *v);
@@ -141,13 +130,13 @@ public:
         if (const auto* v = root.if_contains("capabilities")) level.capabilities = capabilities(*v);
         if (const auto* v = root.if_contains("model")) {
             if (!v->is_string() || !is_model_name(v->get_string()))
-                fail("model", "expected \"provider/model\" (such as \"openai/gpt-4.1\") or \"llmsim\", got " + show(*v));
+                fail("model", "expected \"provider/model\" (such as \"openai/gpt-4.1\") or \"llmsim\", got " + json_excerpt(*v));
             level.model = std::string(v->get_string());
         }
         if (const auto* v = root.if_contains("max_iterations")) {
             const bool ok = (v->is_int64() && v->get_int64() >= 1 && v->get_int64() <= kMaxIterationsLimit) ||
                             (v->is_uint64() && v->get_uint64() <= static_cast<std::uint64_t>(kMaxIterationsLimit));
-            if (!ok) fail("max_iterations", "expected an integer from 1 to 10000, got " + show(*v));
+            if (!ok) fail("max_iterations", "expected an integer from 1 to 10000, got " + json_excerpt(*v));
             level.max_iterations = static_cast<int>(v->to_number<std::int64_t>());
         }
         if (const auto* v = root.if_contains("network_access"))
@@ -168,15 +157,15 @@ private:
     }
 
     std::string string_field(std::string_view field, const json::value& v) const {
-        if (!v.is_string()) fail(field, "expected a string, got " + show(v));
+        if (!v.is_string()) fail(field, "expected a string, got " + json_excerpt(v));
         return std::string(v.get_string());
     }
 
     std::string read_prompt_file(const json::value& v) const {
         const std::string expected = "a path relative to the manifest's folder (no '..', no leading '/')";
-        if (!v.is_string()) fail("system_prompt_file", "expected " + expected + ", got " + show(v));
+        if (!v.is_string()) fail("system_prompt_file", "expected " + expected + ", got " + json_excerpt(v));
         const auto relative = relative_inside(v.get_string());
-        if (!relative) fail("system_prompt_file", "expected " + expected + ", got " + show(v));
+        if (!relative) fail("system_prompt_file", "expected " + expected + ", got " + json_excerpt(v));
         const fs::path path = file_.parent_path() / *relative;
         std::error_code ec;
         if (!fs::is_regular_file(path, ec))
@@ -195,7 +184,7 @@ private:
         const std::string expected = "a plugin id or {\"id\": ..., \"config\": {...}}";
         if (!v.is_array())
             fail("capabilities", "expected an array of plugin ids or {\"id\": ..., \"config\": {...}} objects, got " +
-                                     show(v));
+                                     json_excerpt(v));
         std::vector<Level::Capability> out;
         const auto& array = v.get_array();
         for (std::size_t i = 0; i < array.size(); ++i) {
@@ -211,16 +200,16 @@ private:
                 id = object.if_contains("id");
                 if (!id) fail(field + ".id", "required field missing (expected a plugin id)");
                 if (const auto* config = object.if_contains("config")) {
-                    if (!config->is_object()) fail(field + ".config", "expected an object, got " + show(*config));
+                    if (!config->is_object()) fail(field + ".config", "expected an object, got " + json_excerpt(*config));
                     cap.ref.config = config->get_object();
                     cap.has_config = true;
                 }
             } else if (!array[i].is_string()) {
-                fail(field, "expected " + expected + ", got " + show(array[i]));
+                fail(field, "expected " + expected + ", got " + json_excerpt(array[i]));
             }
             if (!id->is_string() || !is_plugin_id(id->get_string()))
                 fail(array[i].is_object() ? field + ".id" : field,
-                     "expected a plugin id ([a-z0-9_], at most 64 characters), got " + show(*id));
+                     "expected a plugin id ([a-z0-9_], at most 64 characters), got " + json_excerpt(*id));
             cap.ref.id = std::string(id->get_string());
             for (const auto& seen : out) {
                 if (seen.ref.id == cap.ref.id) fail(field, "capability '" + cap.ref.id + "' is listed twice");
@@ -232,12 +221,12 @@ private:
 
     std::vector<InitialFile> initial_files(const json::value& v) const {
         const std::string expected = "{\"path\": ..., \"content\": ..., \"read_only\": true|false}";
-        if (!v.is_array()) fail("initial_files", "expected an array of " + expected + ", got " + show(v));
+        if (!v.is_array()) fail("initial_files", "expected an array of " + expected + ", got " + json_excerpt(v));
         std::vector<InitialFile> out;
         const auto& array = v.get_array();
         for (std::size_t i = 0; i < array.size(); ++i) {
             const std::string field = "initial_files[" + std::to_string(i) + "]";
-            if (!array[i].is_object()) fail(field, "expected " + expected + ", got " + show(array[i]));
+            if (!array[i].is_object()) fail(field, "expected " + expected + ", got " + json_excerpt(array[i]));
             const auto& object = array[i].get_object();
             for (const auto& [key, value] : object) {
                 if (key != "path" && key != "content" && key != "read_only")
@@ -247,15 +236,15 @@ private:
             const auto* path = object.if_contains("path");
             const std::string path_expected = "a relative path (no '..', no leading '/', no NUL)";
             if (!path) fail(field + ".path", "required field missing (expected " + path_expected + ")");
-            if (!path->is_string()) fail(field + ".path", "expected " + path_expected + ", got " + show(*path));
+            if (!path->is_string()) fail(field + ".path", "expected " + path_expected + ", got " + json_excerpt(*path));
             const auto relative = relative_inside(path->get_string());
-            if (!relative) fail(field + ".path", "expected " + path_expected + ", got " + show(*path));
+            if (!relative) fail(field + ".path", "expected " + path_expected + ", got " + json_excerpt(*path));
             file.path = *relative;
             const auto* content = object.if_contains("content");
             if (!content) fail(field + ".content", "required field missing (expected a string)");
             file.content = string_field(field + ".content", *content);
             if (const auto* read_only = object.if_contains("read_only")) {
-                if (!read_only->is_bool()) fail(field + ".read_only", "expected true or false, got " + show(*read_only));
+                if (!read_only->is_bool()) fail(field + ".read_only", "expected true or false, got " + json_excerpt(*read_only));
                 file.read_only = read_only->get_bool();
             }
             for (const auto& seen : out) {

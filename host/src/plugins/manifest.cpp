@@ -23,19 +23,6 @@ constexpr std::array<std::string_view, 9> kManifestFields = {
     "id", "kind", "version", "abi", "library", "description", "provides", "permissions", "config_schema"};
 constexpr std::array<std::string_view, 4> kPermissions = {"fs.read", "fs.write", "exec", "net"};
 
-/// A short rendering of a value for messages: strings quoted, containers named.
-std::string show(const json::value& v) {
-    if (v.is_object()) return "an object";
-    if (v.is_array()) return "an array";
-    if (v.is_double()) {
-        char buffer[32];
-        const auto end = std::to_chars(buffer, buffer + sizeof buffer, v.get_double()).ptr;
-        return std::string(buffer, end);
-    }
-    std::string text = json::serialize(v);
-    if (text.size() > 60) text = text.substr(0, 57) + "...";
-    return text;
-}
 
 /// Line and column (1-based) of a byte offset.
 std::pair<std::size_t, std::size_t> line_and_column(std::string_view text, std::size_t offset) {
@@ -65,18 +52,18 @@ public:
     }
 
     std::string string_field(std::string_view field, const json::value& v, const std::string& expected) const {
-        if (!v.is_string()) fail(field, "expected " + expected + ", got " + show(v));
+        if (!v.is_string()) fail(field, "expected " + expected + ", got " + json_excerpt(v));
         return std::string(v.get_string());
     }
 
     std::vector<std::string> string_list(std::string_view field, const json::value& v) const {
-        if (!v.is_array()) fail(field, "expected an array of strings, got " + show(v));
+        if (!v.is_array()) fail(field, "expected an array of strings, got " + json_excerpt(v));
         std::vector<std::string> out;
         const auto& array = v.get_array();
         for (std::size_t i = 0; i < array.size(); ++i) {
             if (!array[i].is_string() || array[i].get_string().empty())
                 fail(std::string(field) + "[" + std::to_string(i) + "]",
-                     "expected a non-empty string, got " + show(array[i]));
+                     "expected a non-empty string, got " + json_excerpt(array[i]));
             out.emplace_back(array[i].get_string());
         }
         return out;
@@ -154,7 +141,7 @@ boost::json::value read_json_file(const std::filesystem::path& file) {
 PluginManifest read_plugin_manifest(const std::filesystem::path& file) {
     const json::value document = read_json_file(file);
     if (!document.is_object())
-        throw ConfigError(file.string() + ": expected a JSON object at the top level, got " + show(document));
+        throw ConfigError(file.string() + ": expected a JSON object at the top level, got " + json_excerpt(document));
     const json::object& root = document.get_object();
     const ManifestReader r(file, root);
     r.reject_unknown_fields();
@@ -166,13 +153,13 @@ PluginManifest read_plugin_manifest(const std::filesystem::path& file) {
     const std::string id_expected = "a string of [a-z0-9_], at most 64 characters, equal to the file name \"" +
                                     stem + "\"";
     m.id = r.string_field("id", r.required("id", id_expected), id_expected);
-    if (!is_plugin_id(m.id)) r.fail("id", "expected " + id_expected + ", got " + show(root.at("id")));
+    if (!is_plugin_id(m.id)) r.fail("id", "expected " + id_expected + ", got " + json_excerpt(root.at("id")));
     if (m.id != stem) r.fail("id", "expected \"" + stem + "\" (the file name without .json), got \"" + m.id + "\"");
 
     const std::string kind_expected = "\"capability\" or \"driver\"";
     const json::value& kind = r.required("kind", kind_expected);
     if (!kind.is_string() || (kind.get_string() != "capability" && kind.get_string() != "driver"))
-        r.fail("kind", "expected " + kind_expected + ", got " + show(kind));
+        r.fail("kind", "expected " + kind_expected + ", got " + json_excerpt(kind));
     m.kind = std::string(kind.get_string());
 
     const std::string version_expected = "a non-empty version string such as \"1.0.0\"";
@@ -188,7 +175,7 @@ PluginManifest read_plugin_manifest(const std::filesystem::path& file) {
     const std::string library_expected = "a plain file name such as \"" + stem + ".so\" (no '/' or '..')";
     m.library = r.string_field("library", r.required("library", library_expected), library_expected);
     if (!is_plain_file_name(m.library))
-        r.fail("library", "expected " + library_expected + ", got " + show(root.at("library")));
+        r.fail("library", "expected " + library_expected + ", got " + json_excerpt(root.at("library")));
     m.library_path = file.parent_path() / m.library;
 
     if (const auto* v = r.optional("description")) m.description = r.string_field("description", *v, "a string");
@@ -202,7 +189,7 @@ PluginManifest read_plugin_manifest(const std::filesystem::path& file) {
         }
     }
     if (const auto* v = r.optional("config_schema")) {
-        if (!v->is_object()) r.fail("config_schema", "expected a JSON schema object, got " + show(*v));
+        if (!v->is_object()) r.fail("config_schema", "expected a JSON schema object, got " + json_excerpt(*v));
         if (auto problem = schema_problem(*v, "")) r.fail("config_schema", *problem);
         m.config_schema = *v;
     }
