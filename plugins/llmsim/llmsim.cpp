@@ -89,6 +89,25 @@ std::size_t count_agent_messages(const json::object& request) {
     return n;
 }
 
+/// The characters of the request's text (system prompt and message text), for a token estimate
+/// of about four characters a token, without serializing the request again.
+std::size_t request_chars(const json::object& request) {
+    std::size_t n = 0;
+    if (const json::value* s = request.if_contains("system"); s && s->is_string()) n += s->get_string().size();
+    const json::value* msgs = request.if_contains("messages");
+    if (!msgs || !msgs->is_array()) return n;
+    for (const json::value& m : msgs->get_array()) {
+        const json::value* content = m.is_object() ? m.get_object().if_contains("content") : nullptr;
+        if (!content || !content->is_array()) continue;
+        for (const json::value& part : content->get_array()) {
+            const json::object* p = part.if_object();
+            const json::value* text = p ? p->if_contains("text") : nullptr;
+            n += text && text->is_string() ? text->get_string().size() : 32;
+        }
+    }
+    return n;
+}
+
 std::string last_user_text(const json::object& request) {
     const json::value* msgs = request.if_contains("messages");
     if (!msgs || !msgs->is_array()) return {};
@@ -182,7 +201,7 @@ public:
             c["id"] = "call_" + std::to_string(n) + "_" + std::to_string(i++);
             calls.push_back(std::move(c));
         }
-        std::size_t input_chars = json::serialize(request).size();
+        std::size_t input_chars = request_chars(request);
         json::object usage{{"input_tokens", static_cast<std::int64_t>(input_chars / 4)},
                            {"output_tokens", static_cast<std::int64_t>((r.text.size() + 3) / 4 + calls.size() * 8)},
                            {"cache_read_tokens", 0},

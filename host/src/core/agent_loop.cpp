@@ -6,6 +6,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <random>
@@ -90,14 +91,20 @@ private:
 
     bool cancelled() const { return s_.cancel_flag().load(); }
 
-    json::object build_request() {
-        json::object req{{"model", cfg_.model_name},
-                         {"system", system_prompt_},
-                         {"messages", s_.messages_json()},
-                         {"tools", cfg_.tools_json},
-                         {"session_id", s_.id()},
-                         {"turn_id", turn_id_},
-                         {"iteration", result_.iterations}};
+    /// The model request as JSON text. Without before_model hooks it is assembled from cached
+    /// text (the serialized history and tools); with them, hooks patch it as an object first.
+    std::string build_request() {
+        bool hooked = std::any_of(cfg_.capabilities.begin(), cfg_.capabilities.end(),
+                                  [](const auto& c) { return c->has_hook("before_model"); });
+        std::string text = "{\"model\":" + json::serialize(json::string(cfg_.model_name));
+        text += ",\"system\":" + json::serialize(json::string(system_prompt_));
+        text += ",\"session_id\":" + json::serialize(json::string(s_.id()));
+        text += ",\"turn_id\":\"" + turn_id_ + "\",\"iteration\":" + std::to_string(result_.iterations);
+        text += ",\"tools\":" + cfg_.tools_text + ",\"messages\":";
+        s_.append_messages_text(text);
+        text += '}';
+        if (!hooked) return text;
+        json::object req = json::parse(text).as_object();
         for (const auto& cap : cfg_.capabilities) {
             if (!cap->has_hook("before_model")) continue;
             CallOutcome out = call(*cap, "hook.before_model", json::object{{"request", req}});
@@ -109,7 +116,7 @@ private:
                 if (const json::value* r = o->if_contains("request"); r && r->is_object()) req = r->get_object();
             }
         }
-        return req;
+        return json::serialize(req);
     }
 
     CallOutcome call(const PluginInstance& plugin, std::string_view method, const json::value& params,
@@ -125,7 +132,7 @@ private:
 
     /// One reason step: the model call, with retries of retryable failures before any output.
     Stop reason(ModelAnswer& answer) {
-        std::string request_text = json::serialize(build_request());
+        std::string request_text = build_request();
         std::string message_id = new_uuid_v7();
         s_.emit(event_type::kOutputStarted,
                 json::object{{"message_id", message_id}, {"model", cfg_.model}, {"iteration", result_.iterations}}, turn_id_);

@@ -33,6 +33,7 @@ struct RuntimeConfig {
     std::vector<ToolBinding> tools;
     std::map<std::string, std::size_t, std::less<>> tool_index;  ///< name -> tools[i]
     json::array tools_json;  ///< [{name, description, parameters}] for model requests
+    std::string tools_text;  ///< tools_json serialized once
     int max_iterations = 50;
     NetworkAccessList network_access;  ///< harness narrowed by the agent
     RetryPolicy retry;

@@ -26,14 +26,22 @@ std::optional<json::object> message_of_event(const Event& event) {
 
 Session::Session(std::string id, std::unique_ptr<SessionLog> log, std::vector<Event> replayed,
                  std::shared_ptr<FileStore> files)
-    : id_(std::move(id)), log_(std::move(log)), files_(std::move(files)), events_(std::move(replayed)) {
+    : id_(std::move(id)), log_(std::move(log)), files_(std::move(files)),
+      events_(std::make_move_iterator(replayed.begin()), std::make_move_iterator(replayed.end())) {
+    messages_text_ = "[";
     for (const Event& e : events_) {
-        if (auto m = message_of_event(e)) messages_.push_back(std::move(*m));
+        if (auto m = message_of_event(e)) add_message(std::move(*m));
         if (e.type == event_type::kOutputCompleted) {
             if (const json::value* u = e.data.if_contains("usage")) usage_ += Usage::from_json(*u);
         }
     }
     sequence_ = events_.empty() ? 0 : events_.back().sequence;
+}
+
+void Session::add_message(json::object message) {
+    if (messages_text_.size() > 1) messages_text_ += ',';
+    messages_text_ += json::serialize(message);
+    messages_.push_back(std::move(message));
 }
 
 void Session::redact(json::object& data) const {
@@ -55,10 +63,11 @@ void Session::redact(json::object& data) const {
 
 std::uint64_t Session::emit(std::string_view type, json::object data, const std::string& turn_id) {
     std::lock_guard<std::mutex> order(publish_mu_);
-    Event event;
+    const Event* stored = nullptr;
     {
         std::lock_guard<std::mutex> lock(mu_);
         redact(data);
+        Event event;
         event.id = new_uuid_v7();
         event.type = std::string(type);
         event.ts = now_rfc3339();
@@ -68,14 +77,15 @@ std::uint64_t Session::emit(std::string_view type, json::object data, const std:
         event.data = std::move(data);
         if (log_) log_->append(event);  // written before it is published; throws on failure
         sequence_ = event.sequence;
-        if (auto m = message_of_event(event)) messages_.push_back(std::move(*m));
+        if (auto m = message_of_event(event)) add_message(std::move(*m));
         if (event.type == event_type::kOutputCompleted) {
             if (const json::value* u = event.data.if_contains("usage")) usage_ += Usage::from_json(*u);
         }
-        events_.push_back(event);
+        events_.push_back(std::move(event));
+        stored = &events_.back();  // stable: a deque never moves its elements on push_back
     }
-    publish(event);
-    return event.sequence;
+    publish(*stored);
+    return stored->sequence;
 }
 
 void Session::publish_live(std::string_view type, json::object data, const std::string& turn_id) {
@@ -127,6 +137,12 @@ std::uint64_t Session::last_sequence() const {
 json::array Session::messages_json() const {
     std::lock_guard<std::mutex> lock(mu_);
     return messages_;
+}
+
+void Session::append_messages_text(std::string& out) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    out += messages_text_;
+    out += ']';
 }
 
 std::shared_ptr<void> Session::subscribe(EventCallback callback) {

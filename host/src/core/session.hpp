@@ -37,6 +37,9 @@ public:
     std::uint64_t last_sequence() const;
     /// The history as the model request's `messages`.
     json::array messages_json() const;
+    /// Append the history's JSON text (the serialized `messages` array) to `out`: kept
+    /// serialized as events arrive, so a model request costs a copy, not a serialization.
+    void append_messages_text(std::string& out) const;
     /// Subscribe to later events; unsubscribes when the handle dies.
     std::shared_ptr<void> subscribe(EventCallback callback);
 
@@ -76,6 +79,7 @@ public:
 private:
     void publish(const Event& event);
     void redact(json::object& data) const;
+    void add_message(json::object message);
 
     const std::string id_;
     std::unique_ptr<SessionLog> log_;
@@ -83,8 +87,9 @@ private:
 
     mutable std::mutex mu_;           // state below
     std::mutex publish_mu_;           // keeps publication in sequence order
-    std::vector<Event> events_;
+    std::deque<Event> events_;  // a deque: published events are referenced while others append
     json::array messages_;
+    std::string messages_text_;  // messages_ serialized, without the closing ']' 
     std::uint64_t sequence_ = 0;
     std::vector<std::weak_ptr<EventCallback>> subscribers_;
     bool turn_running_ = false;

@@ -106,8 +106,10 @@ boost::json::value read_json_file(const std::filesystem::path& file) {
 
     std::ifstream in(file, std::ios::binary);
     if (!in) throw ConfigError(name + ": cannot read: permission denied or I/O error");
+    const std::uintmax_t size = fs::file_size(file, ec);
+    if (!ec && size > kMaxManifestBytes) throw ConfigError(name + ": file is larger than 1 MiB");
     std::string text;
-    text.resize(kMaxManifestBytes + 1);
+    text.resize(ec ? kMaxManifestBytes + 1 : static_cast<std::size_t>(size) + 1);  // +1 sees growth
     in.read(text.data(), static_cast<std::streamsize>(text.size()));
     if (in.bad()) throw ConfigError(name + ": cannot read: I/O error");
     text.resize(static_cast<std::size_t>(in.gcount()));
