@@ -218,6 +218,7 @@ std::unique_ptr<Runtime> RuntimeBuilder::build() {
         cfg.capabilities.push_back(std::move(inst));
     }
 
+    cfg.tools_text = json::serialize(cfg.tools_json);
     cfg.max_iterations = b.max_iterations ? *b.max_iterations
                          : b.agent && b.agent->max_iterations ? *b.agent->max_iterations
                                                               : cfg.harness.max_iterations.value_or(50);
