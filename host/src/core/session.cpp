@@ -28,7 +28,7 @@ Session::Session(std::string id, std::unique_ptr<SessionLog> log, std::vector<Ev
                  std::shared_ptr<FileStore> files)
     : id_(std::move(id)), log_(std::move(log)), files_(std::move(files)),
       events_(std::make_move_iterator(replayed.begin()), std::make_move_iterator(replayed.end())) {
-    messages_text_ = "[";
+    messages_text_.push_back('[');  // (not `= "["`: g++ 12 -O3 warns falsely on that, PR 105329)
     for (const Event& e : events_) {
         if (auto m = message_of_event(e)) add_message(std::move(*m));
         if (e.type == event_type::kOutputCompleted) {

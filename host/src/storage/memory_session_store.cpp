@@ -18,7 +18,6 @@ using storage_detail::validate_session_id;
 struct MemorySession {
     std::vector<Event> events;
     bool open = false;             ///< a SessionLog for it is alive
-    std::uint64_t size_bytes = 0;  ///< what the JSONL lines would weigh
     std::uint64_t touched = 0;     ///< store-wide counter at the last create or append
     std::string created_at;        ///< creation time, used when there are no events yet
     std::string updated_at;
@@ -45,7 +44,6 @@ public:
         std::lock_guard lock(state_->mutex);
         auto& session = state_->sessions[id_];
         check_appendable(event, id_, session.events.empty() ? 0 : session.events.back().sequence);
-        session.size_bytes += to_json_line(event).size() + 1;
         session.updated_at = event.ts;
         session.touched = ++state_->clock;
         session.events.push_back(event);
@@ -95,7 +93,7 @@ public:
                 summary.id = id;
                 summary.created = session.events.empty() ? session.created_at : session.events.front().ts;
                 summary.updated = session.updated_at;
-                summary.size_bytes = session.size_bytes;
+                for (const Event& e : session.events) summary.size_bytes += to_json_line(e).size() + 1;  // as JSONL
                 for (const auto& event : session.events) {
                     if (event.type == event_type::kInputMessage) {
                         summary.title = storage_detail::title_of_input(event.data);
