@@ -8,16 +8,19 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/scripts/build.sh" "$root/build" RelWithDebInfo
 
 work="$(mktemp -d /tmp/agenthost-demo.XXXXXX)"
-trap 'rm -rf "$work"' EXIT
+data="$(mktemp -d /tmp/agenthost-demo-data.XXXXXX)"
+trap 'rm -rf "$work" "$data"' EXIT
 cp -r "$root/scripts/demo/workspace/." "$work/"
 cd "$work"
-echo "== agenthost in a sample workspace: $work"
-echo "\$ agenthost run -p \"What is 1231 * 2331, and what is 17 + 25?\" --harness math"
-"$root/build/agenthost" run -p "What is 1231 * 2331, and what is 17 + 25?" --harness math \
-  --llmsim-script "$root/scripts/demo/math.json" --data-dir "$work/.agenthost"
+echo "== the coding agent, offline (llmsim plays scripts/demo/coding.json), in a sample workspace: $work"
+echo "\$ agenthost run -p \"Make greet.sh print 'Hello, NAME!' and check it\" --approval auto"
+"$root/build/agenthost" run -p "Make greet.sh print 'Hello, NAME!' and check it" --approval auto \
+  --llmsim-script "$root/scripts/demo/coding.json" --data-dir "$data"
+echo
+echo "\$ cat greet.sh"
+cat greet.sh
 echo
 echo "\$ agenthost sessions list"
-"$root/build/agenthost" sessions list --data-dir "$work/.agenthost"
+"$root/build/agenthost" sessions list --data-dir "$data"
 echo
-echo "\$ agenthost plugins list"
-"$root/build/agenthost" plugins list
+echo "Next: run $root/build/agenthost in a project of yours (interactive), or see README.md."

@@ -3,6 +3,7 @@
 
 #include <boost/json.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -60,5 +61,7 @@ Event event_from_json(json::value&& value);
 std::string new_uuid_v7();
 /// Now as RFC 3339 UTC with milliseconds ("2026-11-21T15:04:05.123Z").
 std::string now_rfc3339();
+/// A time as RFC 3339 UTC with milliseconds.
+std::string format_rfc3339(std::chrono::system_clock::time_point time);
 
 }  // namespace agenthost

@@ -192,6 +192,9 @@ public:
     RuntimeBuilder& session_store(std::shared_ptr<SessionStore> store);
     /// How each session's files are made (default: an in-memory store per session).
     RuntimeBuilder& file_system_factory(FileSystemFactory factory);
+    /// Each session's files are the real folder `root` (it must exist): every path resolved
+    /// inside it, never through a symlink. Not together with file_system_factory().
+    RuntimeBuilder& workspace(std::filesystem::path root);
     /// How tools reach connections and credentials.
     RuntimeBuilder& connection_resolver(ConnectionResolver resolver);
     /// The approval policy and, for kAsk, who decides.

@@ -2,10 +2,20 @@
 // these; each returns the process exit status: 0 success, 1 failed turn, 2 bad usage/config.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <iosfwd>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+namespace agenthost {
+class Runtime;
+struct ApprovalRequest;
+enum class ApprovalDecision;
+}  // namespace agenthost
 
 namespace agenthost::cli {
 
@@ -14,21 +24,32 @@ struct RunOptions {
     std::string prompt;
     std::string output_format = "text";  // text | json | stream-json
     std::optional<std::string> model;
-    std::string harness = "base";
+    std::string harness = "coding";
     std::vector<std::filesystem::path> plugin_dirs;
     std::filesystem::path workspace;
     std::optional<std::string> session;
     bool continue_latest = false;
     std::optional<std::filesystem::path> data_dir;
     std::optional<std::string> approval;  // ask | auto | deny
+    std::optional<std::string> sandbox;   // off | read-only | workspace-write (bash, bubblewrap)
     std::optional<int> max_iterations;
     std::optional<std::filesystem::path> llmsim_script;
     bool interactive = false;
 };
 
+/// A Runtime built from the flags.
+struct BuiltRuntime {
+    std::unique_ptr<Runtime> runtime;
+    std::uint64_t first_new_sequence = 1;  ///< the first event sequence this process adds
+    bool offline = false;                  ///< no --model and no provider key: the llmsim driver
+};
+/// Build the Runtime the flags describe; `ask` decides approvals under `--approval ask`.
+/// Throws ConfigError, UsageError or StorageError.
+BuiltRuntime build_runtime(const RunOptions& options, std::function<ApprovalDecision(const ApprovalRequest&)> ask);
+
 /// `agenthost run -p PROMPT`.
 int run_headless(const RunOptions& options);
-/// `agenthost` with no subcommand: a line-oriented interactive session.
+/// `agenthost` with no subcommand: the interactive terminal agent (interactive.cpp).
 int run_interactive(const RunOptions& options);
 /// `agenthost plugins list`.
 int plugins_list(const std::vector<std::filesystem::path>& plugin_dirs);
@@ -40,6 +61,9 @@ int harnesses_list();
 int harnesses_show(const std::string& name);
 /// `agenthost sessions list`.
 int sessions_list(const std::optional<std::filesystem::path>& data_dir);
+/// One line per session, newest first, at most `limit` (0: all); returns how many there are.
+/// Throws StorageError.
+std::size_t print_sessions(std::ostream& out, const std::optional<std::filesystem::path>& data_dir, std::size_t limit);
 /// `agenthost sessions show ID`.
 int sessions_show(const std::optional<std::filesystem::path>& data_dir, const std::string& id);
 /// `agenthost sessions export ID`: the session's events as JSONL on stdout.

@@ -119,14 +119,22 @@ int harnesses_show(const std::string& name) {
     });
 }
 
+std::size_t print_sessions(std::ostream& out, const std::optional<fs::path>& data_dir, std::size_t limit) {
+    auto store = make_jsonl_session_store(sessions_dir(data_dir).string());
+    auto all = store->list();
+    std::size_t shown = 0;
+    for (const SessionSummary& s : all) {
+        if (limit != 0 && shown++ == limit) break;
+        out << s.id << "  " << s.updated << "  " << std::setw(9) << s.size_bytes << " B  " << cut(s.title, 60) << "\n";
+    }
+    return all.size();
+}
+
 int sessions_list(const std::optional<fs::path>& data_dir) {
     return guarded([&] {
-        auto store = make_jsonl_session_store(sessions_dir(data_dir).string());
-        auto all = store->list();
-        for (const SessionSummary& s : all) {
-            std::cout << s.id << "  " << s.updated << "  " << std::setw(9) << s.size_bytes << " B  " << cut(s.title, 60) << "\n";
+        if (print_sessions(std::cout, data_dir, 0) == 0) {
+            std::cerr << "no sessions in " << sessions_dir(data_dir).string() << "\n";
         }
-        if (all.empty()) std::cerr << "no sessions in " << sessions_dir(data_dir).string() << "\n";
         return 0;
     });
 }

@@ -20,8 +20,12 @@ void add_run_flags(CLI::App& app, agenthost::cli::RunOptions& o) {
     app.add_option("--data-dir", o.data_dir, "where session logs live (DIR/sessions)");
     app.add_option("--approval", o.approval, "ask | auto | deny (headless default: deny)")
         ->check(CLI::IsMember({"ask", "auto", "deny"}));
+    app.add_option("--sandbox", o.sandbox, "run bash in a bubblewrap sandbox: off | read-only | workspace-write")
+        ->check(CLI::IsMember({"off", "read-only", "workspace-write"}));
     app.add_option("--max-iterations", o.max_iterations, "model calls per turn at most")->check(CLI::PositiveNumber);
-    app.add_option("--llmsim-script", o.llmsim_script, "a JSON script for the llmsim driver")->check(CLI::ExistingFile);
+    app.add_option("--llmsim-script", o.llmsim_script,
+                   "a JSON script for the llmsim driver (or AGENTHOST_LLMSIM_SCRIPT; testing aid: "
+                   "AGENTHOST_LLMSIM_DELAY_MS=N waits N ms before each streamed chunk)")->check(CLI::ExistingFile);
 }
 
 }  // namespace

@@ -171,9 +171,10 @@ std::string new_uuid_v7() {
     return out;
 }
 
-std::string now_rfc3339() {
-    const auto now = std::chrono::system_clock::now();
-    const auto ms_total = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+std::string now_rfc3339() { return format_rfc3339(std::chrono::system_clock::now()); }
+
+std::string format_rfc3339(std::chrono::system_clock::time_point time) {
+    const auto ms_total = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
     auto seconds = static_cast<std::time_t>(ms_total / 1000);
     auto millis = static_cast<int>(ms_total % 1000);
     if (millis < 0) {  // before 1970: floor, not truncate

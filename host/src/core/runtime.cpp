@@ -5,6 +5,7 @@
 #include "core/services.hpp"
 #include "core/session.hpp"
 #include "plugins/loader.hpp"
+#include "workspace/file_store_decorators.hpp"
 
 #include <boost/asio/thread_pool.hpp>
 #include <spdlog/spdlog.h>
@@ -31,6 +32,7 @@ struct RuntimeBuilder::Impl {
     SessionOptions session;
     std::shared_ptr<SessionStore> store;
     FileSystemFactory fs_factory;
+    std::optional<fs::path> workspace;
     ConnectionResolver resolver;
     ApprovalPolicy policy = ApprovalPolicy::kDeny;
     ApprovalHandler handler;
@@ -94,7 +96,17 @@ struct Runtime::Impl {
         }
         OpenedSession opened = store->open(id, !options.resume);
         auto slot = std::make_unique<SessionSlot>();
-        std::shared_ptr<FileStore> files = fs_factory ? fs_factory(id) : make_memory_file_store();
+        // ApprovalGating(WriteBlocklist(store)). Only a store on the host's disk asks before
+        // writes: an in-memory workspace changes nothing outside the process. The gate is made
+        // after the Session below (it refers to it); the approver reaches it through the slot.
+        std::shared_ptr<FileStore> files =
+            make_write_blocklist_store(fs_factory ? fs_factory(id) : make_memory_file_store());
+        if (!files->root().empty()) {
+            SessionSlot* gated = slot.get();
+            files = make_approval_gating_store(std::move(files), [gated](ApprovalRequest r, const std::string& plugin) {
+                return gated->gate->decide(std::move(r), plugin);
+            });
+        }
         bool fresh = opened.events.empty();
         slot->session = std::make_unique<Session>(id, std::move(opened.log), std::move(opened.events), files);
         slot->network = config.network_access.narrowed_by(
@@ -154,6 +166,7 @@ RuntimeBuilder& RuntimeBuilder::initial_file(InitialFileSpec file) {
 }
 RuntimeBuilder& RuntimeBuilder::session_store(std::shared_ptr<SessionStore> store) { return impl_->store = std::move(store), *this; }
 RuntimeBuilder& RuntimeBuilder::file_system_factory(FileSystemFactory f) { return impl_->fs_factory = std::move(f), *this; }
+RuntimeBuilder& RuntimeBuilder::workspace(fs::path root) { return impl_->workspace = std::move(root), *this; }
 RuntimeBuilder& RuntimeBuilder::connection_resolver(ConnectionResolver r) { return impl_->resolver = std::move(r), *this; }
 RuntimeBuilder& RuntimeBuilder::approvals(ApprovalPolicy policy, ApprovalHandler handler) {
     impl_->policy = policy;
@@ -230,6 +243,14 @@ std::unique_ptr<Runtime> RuntimeBuilder::build() {
 
     rt->store = b.store ? b.store : make_memory_session_store();
     rt->fs_factory = b.fs_factory;
+    if (b.workspace) {
+        if (b.fs_factory) throw ConfigError("workspace() and file_system_factory() both make the session files");
+        std::error_code ec;
+        if (!fs::is_directory(*b.workspace, ec)) {
+            throw ConfigError("workspace '" + b.workspace->string() + "' is not a folder");
+        }
+        rt->fs_factory = [root = *b.workspace](const std::string&) { return make_real_disk_file_store(root); };
+    }
     rt->harness_files = cfg.harness.initial_files;
     int threads = b.workers > 0 ? b.workers : std::max(4, static_cast<int>(std::thread::hardware_concurrency()));
     rt->workers = std::make_unique<boost::asio::thread_pool>(static_cast<std::size_t>(threads));

@@ -84,17 +84,6 @@ private:
     int fd_ = -1;
 };
 
-/// `ts` as RFC 3339 UTC with milliseconds.
-std::string format_rfc3339(const timespec& ts) {
-    std::tm utc{};
-    const time_t seconds = ts.tv_sec;
-    gmtime_r(&seconds, &utc);
-    char buffer[96];
-    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
-                  utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(ts.tv_nsec / 1000000));
-    return buffer;
-}
-
 /// Creates `dir` (and missing parents) with mode 0700; leaves an existing directory alone.
 void ensure_directory(const std::string& dir) {
     struct stat st {};
@@ -385,7 +374,9 @@ public:
             SessionSummary summary;
             summary.id = id;
             summary.created = std::move(head.created);
-            summary.updated = format_rfc3339(st.st_mtim);
+            summary.updated = format_rfc3339(std::chrono::system_clock::time_point(
+                std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                    std::chrono::seconds(st.st_mtim.tv_sec) + std::chrono::nanoseconds(st.st_mtim.tv_nsec))));
             summary.size_bytes = static_cast<std::uint64_t>(st.st_size);
             summary.title = std::move(head.title);
             found.emplace_back(st.st_mtim, std::move(summary));

@@ -1,14 +1,54 @@
 #include "workspace/fs_services.hpp"
 
+#include "workspace/file_store_decorators.hpp"
+
+#include <algorithm>
+#include <ctime>
+
 namespace agenthost {
 
 namespace {
 
+constexpr std::uint64_t kDefaultLimit = 200;
+constexpr std::uint64_t kMaxLimit = 1000;
 
-bool bool_param(const json::value& params, std::string_view key) {
+const json::value* param(const json::value& params, std::string_view key) {
     const json::object* o = params.if_object();
     const json::value* v = o ? o->if_contains(key) : nullptr;
+    return v && !v->is_null() ? v : nullptr;
+}
+
+bool bool_param(const json::value& params, std::string_view key) {
+    const json::value* v = param(params, key);
     return v && v->is_bool() && v->get_bool();
+}
+
+/// An optional string parameter ("" when absent).
+std::string optional_string(const json::value& params, std::string_view key) {
+    const json::value* v = param(params, key);
+    if (!v) return "";
+    if (!v->is_string())
+        throw ServiceError(AHP_INVALID_ARGUMENT, "parameter '" + std::string(key) + "' must be a string");
+    return std::string(v->get_string());
+}
+
+/// An optional non-negative integer parameter.
+std::optional<std::uint64_t> count_param(const json::value& params, std::string_view key) {
+    const json::value* v = param(params, key);
+    if (!v) return std::nullopt;
+    if (v->is_uint64()) return v->get_uint64();
+    if (v->is_int64() && v->get_int64() >= 0) return static_cast<std::uint64_t>(v->get_int64());
+    if (v->is_double() && v->get_double() >= 0 &&
+        v->get_double() == static_cast<double>(static_cast<std::uint64_t>(v->get_double()))) {
+        return static_cast<std::uint64_t>(v->get_double());
+    }
+    throw ServiceError(AHP_INVALID_ARGUMENT, "parameter '" + std::string(key) + "' must be a non-negative integer");
+}
+
+/// `limit` clamped to 1..kMaxLimit, kDefaultLimit when absent.
+std::size_t limit_param(const json::value& params) {
+    return static_cast<std::size_t>(
+        std::clamp<std::uint64_t>(count_param(params, "limit").value_or(kDefaultLimit), 1, kMaxLimit));
 }
 
 /// Run a file-store operation, turning its errors into service errors.
@@ -17,52 +57,108 @@ json::value with_files(Fn&& fn) {
     try {
         return fn();
     } catch (const FileStoreError& e) {
-        ahp_status st = e.code() == "not_found"                                 ? AHP_NOT_FOUND
-                        : e.code() == "invalid_path"                            ? AHP_INVALID_ARGUMENT
-                        : e.code() == "read_only" || e.code() == "denied"       ? AHP_DENIED
-                                                                                : AHP_ERROR;
+        const std::string& c = e.code();
+        ahp_status st = c == "not_found"                                ? AHP_NOT_FOUND
+                        : c == "invalid_path" || c == "invalid_pattern" ? AHP_INVALID_ARGUMENT
+                        : c == "read_only" || c == "denied"             ? AHP_DENIED
+                                                                        : AHP_ERROR;
         throw ServiceError(st, e.what());
     }
 }
 
-}  // namespace
-
-void add_file_services(ServiceRouter& r, Session& s) {
+void add_reads(ServiceRouter& r, Session& s) {
     r.add("fs.read", "fs.read", [&s](const json::value& p, ServiceRequest&) {
         return with_files([&]() -> json::value {
             std::string path = service_string(p, "path");
-            auto content = s.files()->read(path);
-            if (!content) throw ServiceError(AHP_NOT_FOUND, "no file '" + path + "' in the workspace");
-            return json::object{{"content", *content}, {"size", content->size()}};
+            ReadRange range{count_param(p, "offset").value_or(0), count_param(p, "limit"), count_param(p, "max_bytes")};
+            std::optional<FileContent> f = s.files()->read_range(path, range);
+            if (!f) throw ServiceError(AHP_NOT_FOUND, "no file '" + path + "' in the workspace");
+            return json::object{{"content", std::move(f->content)},
+                                {"total_lines", f->total_lines},
+                                {"lines_shown", f->lines_shown},
+                                {"offset", f->offset},
+                                {"size", f->size},
+                                {"sha256", f->sha256},
+                                {"binary", f->binary},
+                                {"truncated", f->truncated}};
         });
     });
     r.add("fs.stat", "fs.read", [&s](const json::value& p, ServiceRequest&) {
         return with_files([&]() -> json::value {
             FileStat st = s.files()->stat(service_string(p, "path"));
-            return json::object{{"exists", st.exists}, {"is_dir", st.is_dir}, {"size", st.size}, {"read_only", st.read_only}};
+            return json::object{{"exists", st.exists},
+                                {"is_dir", st.is_dir},
+                                {"size", st.size},
+                                {"read_only", st.read_only},
+                                {"mtime", st.exists ? json::value(format_rfc3339(st.mtime)) : json::value()}};
         });
     });
     r.add("fs.list", "fs.read", [&s](const json::value& p, ServiceRequest&) {
         return with_files([&]() -> json::value {
+            std::vector<DirEntry> all = s.files()->list(optional_string(p, "path"));
+            std::size_t from =
+                static_cast<std::size_t>(std::min<std::uint64_t>(count_param(p, "offset").value_or(0), all.size()));
+            std::size_t to = std::min(all.size(), from + limit_param(p));
             json::array entries;
-            for (const DirEntry& e : s.files()->list(service_string(p, "path"))) {
-                entries.push_back(json::object{{"name", e.name}, {"is_dir", e.is_dir}, {"size", e.size}});
+            for (std::size_t i = from; i < to; ++i) {
+                entries.push_back(
+                    json::object{{"name", all[i].name}, {"is_dir", all[i].is_dir}, {"size", all[i].size}});
             }
-            return json::object{{"entries", std::move(entries)}};
+            return json::object{{"entries", std::move(entries)}, {"total", all.size()}};
         });
     });
-    r.add("fs.write", "fs.write", [&s](const json::value& p, ServiceRequest&) {
+    r.add("fs.glob", "fs.read", [&s](const json::value& p, ServiceRequest&) {
         return with_files([&]() -> json::value {
-            s.files()->write(service_string(p, "path"), service_string(p, "content"));
-            return json::object{};
+            GlobResult g =
+                s.files()->glob(GlobQuery{service_string(p, "pattern"), optional_string(p, "path"), limit_param(p)});
+            json::array paths;
+            for (std::string& path : g.paths) paths.push_back(json::string(std::move(path)));
+            return json::object{{"paths", std::move(paths)}, {"truncated", g.truncated}};
         });
     });
-    r.add("fs.delete", "fs.write", [&s](const json::value& p, ServiceRequest&) {
+    r.add("fs.grep", "fs.read", [&s](const json::value& p, ServiceRequest&) {
         return with_files([&]() -> json::value {
-            return json::object{{"deleted", s.files()->remove(service_string(p, "path"), bool_param(p, "recursive"))}};
+            GrepResult g = s.files()->grep(GrepQuery{service_string(p, "pattern"), optional_string(p, "path"),
+                                                     optional_string(p, "glob"), bool_param(p, "case_insensitive"),
+                                                     limit_param(p)});
+            json::array matches;
+            for (GrepMatch& m : g.matches) {
+                matches.push_back(
+                    json::object{{"path", std::move(m.path)}, {"line", m.line}, {"text", std::move(m.text)}});
+            }
+            return json::object{
+                {"matches", std::move(matches)}, {"files_searched", g.files_searched}, {"truncated", g.truncated}};
         });
     });
 }
 
+void add_writes(ServiceRouter& r, Session& s) {
+    r.add("fs.write", "fs.write", [&s](const json::value& p, ServiceRequest& req) {
+        return with_files([&]() -> json::value {
+            FileRequesterScope scope(req.plugin.id);
+            std::string expected = optional_string(p, "expected_sha256");
+            WriteResult w =
+                s.files()->write(service_string(p, "path"), service_string(p, "content"),
+                                 expected.empty() ? std::nullopt : std::optional<std::string_view>(expected));
+            return json::object{{"created", w.created}, {"size", w.size}, {"sha256", w.sha256}};
+        });
+    });
+    r.add("fs.delete", "fs.write", [&s](const json::value& p, ServiceRequest& req) {
+        return with_files([&]() -> json::value {
+            FileRequesterScope scope(req.plugin.id);
+            return json::object{{"deleted", s.files()->remove(service_string(p, "path"), bool_param(p, "recursive"))}};
+        });
+    });
+    r.add("workspace.info", "exec", [&s](const json::value&, ServiceRequest&) -> json::value {
+        return json::object{{"root", s.files()->root().string()}, {"display_root", "/workspace"}};
+    });
+}
+
+}  // namespace
+
+void add_file_services(ServiceRouter& r, Session& s) {
+    add_reads(r, s);
+    add_writes(r, s);
+}
 
 }  // namespace agenthost

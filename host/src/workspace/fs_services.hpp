@@ -20,7 +20,11 @@
 
 namespace agenthost {
 
-/// Add fs.read, fs.stat, fs.list (permission fs.read) and fs.write, fs.delete (fs.write).
+/// Add fs.read, fs.stat, fs.list, fs.glob, fs.grep (permission fs.read), fs.write, fs.delete
+/// (fs.write) and workspace.info (exec), as the protocol above says. Store refinements the
+/// protocol leaves open: `truncated` in fs.read means max_bytes cut the range; glob and grep
+/// patterns without '/' match a file name at any depth; glob lists files only; grep patterns
+/// are RE2 syntax (no lookaround, no backreferences).
 void add_file_services(ServiceRouter& router, Session& session);
 
 }  // namespace agenthost

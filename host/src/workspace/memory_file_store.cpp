@@ -1,4 +1,8 @@
+// The in-memory store (embedding and tests): files in a map keyed by normalized path.
 #include <agenthost/workspace.hpp>
+
+#include "workspace/file_content.hpp"
+#include "workspace/tree_search.hpp"
 
 #include <map>
 #include <mutex>
@@ -6,35 +10,79 @@
 
 namespace agenthost {
 
-std::string normalize_workspace_path(std::string_view path) {
-    if (path.find('\0') != std::string_view::npos) throw FileStoreError("invalid_path", "path contains a NUL byte");
-    if (path.find('\\') != std::string_view::npos) {
-        throw FileStoreError("invalid_path", "path '" + std::string(path) + "' contains a backslash");
-    }
-    constexpr std::string_view kPrefix = "/workspace";
-    if (path.substr(0, kPrefix.size()) == kPrefix && (path.size() == kPrefix.size() || path[kPrefix.size()] == '/')) {
-        path.remove_prefix(kPrefix.size());
-    }
-    std::string out;
-    std::size_t pos = 0;
-    while (pos <= path.size()) {
-        std::size_t slash = path.find('/', pos);
-        std::string_view part = path.substr(pos, slash == std::string_view::npos ? std::string_view::npos : slash - pos);
-        if (part == "..") throw FileStoreError("invalid_path", "path '" + std::string(path) + "' leaves the workspace ('..')");
-        if (!part.empty() && part != ".") {
-            if (!out.empty()) out += '/';
-            out += part;
+namespace {
+
+using Clock = std::chrono::system_clock;
+
+struct MemoryFile {
+    std::string content;
+    Clock::time_point mtime;
+};
+
+using FileMap = std::map<std::string, MemoryFile, std::less<>>;
+
+bool is_dir_in(const FileMap& files, const std::string& p) {
+    if (p.empty()) return true;
+    std::string prefix = p + "/";
+    auto it = files.lower_bound(prefix);
+    return it != files.end() && it->first.compare(0, prefix.size(), prefix) == 0;
+}
+
+/// The direct children of folder `p`, sorted by name.
+std::vector<DirEntry> children_of(const FileMap& files, const std::string& p) {
+    std::string prefix = p.empty() ? "" : p + "/";
+    std::map<std::string, DirEntry> entries;
+    for (auto it = files.lower_bound(prefix); it != files.end() && it->first.compare(0, prefix.size(), prefix) == 0;
+         ++it) {
+        std::string rest = it->first.substr(prefix.size());
+        std::size_t slash = rest.find('/');
+        if (slash == std::string::npos) {
+            entries[rest] = DirEntry{rest, false, it->second.content.size()};
+        } else {
+            std::string dir = rest.substr(0, slash);
+            entries.try_emplace(dir, DirEntry{dir, true, 0});
         }
-        if (slash == std::string_view::npos) break;
-        pos = slash + 1;
     }
+    std::vector<DirEntry> out;
+    for (auto& [name, e] : entries) out.push_back(std::move(e));
     return out;
 }
 
-namespace {
+/// Walks the map as a folder tree (the store's lock is held meanwhile).
+class MemoryCursor final : public TreeCursor {
+public:
+    explicit MemoryCursor(const FileMap& files) : files_(files) {}
+    std::vector<Entry> entries() override {
+        std::vector<Entry> out;
+        for (DirEntry& e : children_of(files_, dir_)) out.push_back(Entry{std::move(e.name), e.is_dir});
+        return out;
+    }
+    bool enter(const std::string& name) override {
+        std::string p = child(name);
+        if (!is_dir_in(files_, p)) return false;
+        stack_.push_back(dir_);
+        dir_ = std::move(p);
+        return true;
+    }
+    void leave() override {
+        dir_ = stack_.back();
+        stack_.pop_back();
+    }
+    bool read(const std::string& name, const Sink& sink) override {
+        auto it = files_.find(child(name));
+        if (it == files_.end()) return false;
+        sink(it->second.content);
+        return true;
+    }
 
-/// Files in a map keyed by normalized path; folders are implied by their files, plus the ones
-/// made empty by a delete of their last file.
+private:
+    std::string child(const std::string& name) const { return dir_.empty() ? name : dir_ + "/" + name; }
+
+    const FileMap& files_;
+    std::string dir_;
+    std::vector<std::string> stack_;
+};
+
 class MemoryFileStore final : public FileStore {
 public:
     std::optional<std::string> read(std::string_view path) override {
@@ -42,18 +90,32 @@ public:
         std::lock_guard<std::mutex> lock(mu_);
         auto it = files_.find(p);
         if (it == files_.end()) {
-            if (is_dir_locked(p)) throw FileStoreError("is_directory", "'" + p + "' is a folder");
+            if (is_dir_in(files_, p)) throw FileStoreError("is_directory", "'" + p + "' is a folder");
             return std::nullopt;
         }
-        return it->second;
+        return it->second.content;
     }
-    void write(std::string_view path, std::string_view content) override {
+    WriteResult write(std::string_view path, std::string_view content,
+                      std::optional<std::string_view> expected) override {
         std::string p = normalize_workspace_path(path);
         if (p.empty()) throw FileStoreError("is_directory", "cannot write the workspace root");
         std::lock_guard<std::mutex> lock(mu_);
         if (read_only_.count(p)) throw FileStoreError("read_only", "'" + p + "' is read-only");
-        if (is_dir_locked(p)) throw FileStoreError("is_directory", "'" + p + "' is a folder");
-        files_[p] = std::string(content);
+        if (is_dir_in(files_, p)) throw FileStoreError("is_directory", "'" + p + "' is a folder");
+        auto it = files_.find(p);
+        if (expected && (it == files_.end() || sha256_tag(it->second.content) != *expected)) {
+            throw FileStoreError(
+                "conflict",
+                "conflict: " + p + (it == files_.end() ? " no longer exists" : " changed") + " since it was read");
+        }
+        for (std::size_t slash = p.find('/'); slash != std::string::npos; slash = p.find('/', slash + 1)) {
+            if (files_.count(p.substr(0, slash))) {
+                throw FileStoreError("not_directory", "'" + p.substr(0, slash) + "' is a file, not a folder");
+            }
+        }
+        bool created = it == files_.end();
+        files_[p] = MemoryFile{std::string(content), Clock::now()};
+        return WriteResult{created, content.size(), sha256_tag(content)};
     }
     bool remove(std::string_view path, bool recursive) override {
         std::string p = normalize_workspace_path(path);
@@ -64,10 +126,11 @@ public:
             files_.erase(it);
             return true;
         }
-        if (!is_dir_locked(p)) return false;
+        if (!is_dir_in(files_, p)) return false;
         if (!recursive) throw FileStoreError("is_directory", "'" + p + "' is a folder; pass recursive to delete it");
         std::string prefix = p + "/";
-        for (auto it = files_.lower_bound(prefix); it != files_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+        for (auto it = files_.lower_bound(prefix);
+             it != files_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
             if (read_only_.count(it->first)) throw FileStoreError("read_only", "'" + it->first + "' is read-only");
         }
         files_.erase(files_.lower_bound(prefix), files_.lower_bound(p + "0"));  // '0' follows '/'
@@ -77,53 +140,53 @@ public:
         std::string p = normalize_workspace_path(path);
         std::lock_guard<std::mutex> lock(mu_);
         if (files_.count(p)) throw FileStoreError("not_directory", "'" + p + "' is a file");
-        if (!p.empty() && !is_dir_locked(p)) throw FileStoreError("not_found", "no folder '" + p + "'");
-        std::string prefix = p.empty() ? "" : p + "/";
-        std::map<std::string, DirEntry> entries;
-        for (auto it = files_.lower_bound(prefix); it != files_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
-            std::string rest = it->first.substr(prefix.size());
-            std::size_t slash = rest.find('/');
-            if (slash == std::string::npos) {
-                entries[rest] = DirEntry{rest, false, it->second.size()};
-            } else {
-                std::string dir = rest.substr(0, slash);
-                entries.try_emplace(dir, DirEntry{dir, true, 0});
-            }
-        }
-        std::vector<DirEntry> out;
-        for (auto& [name, e] : entries) out.push_back(e);
-        return out;
+        if (!is_dir_in(files_, p)) throw FileStoreError("not_found", "no folder '" + p + "'");
+        return children_of(files_, p);
     }
     FileStat stat(std::string_view path) override {
         std::string p = normalize_workspace_path(path);
         std::lock_guard<std::mutex> lock(mu_);
-        if (auto it = files_.find(p); it != files_.end()) return FileStat{true, false, it->second.size(), read_only_.count(p) > 0};
-        if (p.empty() || is_dir_locked(p)) return FileStat{true, true, 0, false};
+        if (auto it = files_.find(p); it != files_.end()) {
+            return FileStat{true, false, it->second.content.size(), read_only_.count(p) > 0, it->second.mtime};
+        }
+        if (is_dir_in(files_, p)) return FileStat{true, true, 0, false, {}};
         return FileStat{};
     }
     void seed(const InitialFileSpec& file) override {
         std::string p = normalize_workspace_path(file.path);
         if (p.empty()) throw FileStoreError("invalid_path", "an initial file needs a name");
         std::lock_guard<std::mutex> lock(mu_);
-        files_[p] = file.content;
+        files_[p] = MemoryFile{file.content, Clock::now()};
         if (file.read_only) read_only_.insert(p);
+    }
+    GlobResult glob(const GlobQuery& query) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        MemoryCursor cursor(files_);
+        return tree_glob(cursor, start_locked(query.path), query);
+    }
+    GrepResult grep(const GrepQuery& query) override {
+        std::lock_guard<std::mutex> lock(mu_);
+        MemoryCursor cursor(files_);
+        return tree_grep(cursor, start_locked(query.path), query);
     }
 
 private:
-    bool is_dir_locked(const std::string& p) const {
-        if (p.empty()) return true;
-        std::string prefix = p + "/";
-        auto it = files_.lower_bound(prefix);
-        return it != files_.end() && it->first.compare(0, prefix.size(), prefix) == 0;
+    SearchStart start_locked(std::string_view path) const {
+        std::string p = normalize_workspace_path(path);
+        if (files_.count(p)) return SearchStart{p, false};
+        if (!is_dir_in(files_, p)) throw FileStoreError("not_found", "no file or folder '" + p + "'");
+        return SearchStart{p, true};
     }
 
     std::mutex mu_;
-    std::map<std::string, std::string> files_;
+    FileMap files_;
     std::set<std::string> read_only_;
 };
 
 }  // namespace
 
-std::shared_ptr<FileStore> make_memory_file_store() { return std::make_shared<MemoryFileStore>(); }
+std::shared_ptr<FileStore> make_memory_file_store() {
+    return std::make_shared<MemoryFileStore>();
+}
 
 }  // namespace agenthost
