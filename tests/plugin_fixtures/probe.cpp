@@ -107,6 +107,24 @@ public:
                      bool met = cv_.wait_for(lock, std::chrono::seconds(10), [&] { return inside_ >= n || call.cancelled(); });
                      return json::string(met && !call.cancelled() ? "met" : "alone");
                  });
+        add_tool({"data_write", "Save session data (session_data.write).", schema({{"name", "string"}, {"content", "string"}})},
+                 [](const json::object& a, ahp::Call& call) -> json::value {
+                     return call.request("session_data.write",
+                                         json::object{{"name", string_arg(a, "name")}, {"content", string_arg(a, "content")}});
+                 });
+        add_tool({"complete", "One tool-less model call (model.complete) on a question.", schema({{"question", "string"}})},
+                 [](const json::object& a, ahp::Call& call) -> json::value {
+                     json::array messages{json::object{
+                         {"id", "q"}, {"role", "user"},
+                         {"content", json::array{json::object{{"type", "text"}, {"text", string_arg(a, "question")}}}}}};
+                     return call.request("model.complete", json::object{{"messages", std::move(messages)}});
+                 });
+        add_tool({"compact", "Compact the history (history.compact), keeping from the given user message.",
+                  schema({{"summary", "string"}, {"keep_from_message_id", "string"}})},
+                 [](const json::object& a, ahp::Call& call) -> json::value {
+                     return call.request("history.compact", json::object{{"summary", string_arg(a, "summary")},
+                                                                         {"keep_from_message_id", string_arg(a, "keep_from_message_id")}});
+                 });
         on_hook("system_prompt", [](const json::object&, ahp::Call&) -> json::value {
             return json::object{{"text", "PROBE-PROMPT"}};
         });

@@ -154,7 +154,7 @@ TEST_F(ManifestTest, OptionalFieldTypes) {
     expect_names(error_for(with("provides", R"("add")")), "provides", R"(expected an array of strings, got "add")");
     expect_names(error_for(with("provides", R"(["add", 2])")), "provides[1]", "expected a non-empty string, got 2");
     expect_names(error_for(with("permissions", R"(["fs.read", "root"])")), "permissions[1]",
-                 R"(expected one of fs.read, fs.write, exec, net, got "root")");
+                 R"(expected one of fs.read, fs.write, exec, net, model, got "root")");
     expect_names(error_for(with("permissions", "{}")), "permissions", "expected an array of strings, got an object");
 }
 

@@ -29,6 +29,8 @@ inline constexpr std::string_view kTurnCompleted = "turn.completed";
 inline constexpr std::string_view kTurnFailed = "turn.failed";
 inline constexpr std::string_view kTurnCancelled = "turn.cancelled";
 inline constexpr std::string_view kCommandExecuted = "command.executed";
+inline constexpr std::string_view kCompaction = "compaction";
+inline constexpr std::string_view kLoopDetected = "loop.detected";
 }  // namespace event_type
 
 /// One event envelope: {id, type, ts, session_id, sequence, context{turn_id}, data}.

@@ -195,6 +195,9 @@ public:
     /// Each session's files are the real folder `root` (it must exist): every path resolved
     /// inside it, never through a symlink. Not together with file_system_factory().
     RuntimeBuilder& workspace(std::filesystem::path root);
+    /// Keep each session's data (saved tool output) in `dir`/<session id>/ on disk, so it
+    /// survives a resume (default: in memory).
+    RuntimeBuilder& session_data_dir(std::filesystem::path dir);
     /// How tools reach connections and credentials.
     RuntimeBuilder& connection_resolver(ConnectionResolver resolver);
     /// The approval policy and, for kAsk, who decides.

@@ -96,7 +96,7 @@ BuiltRuntime build_runtime(const RunOptions& o, std::function<ApprovalDecision(c
 
     fs::path dir = sessions_dir(o.data_dir);
     auto store = make_jsonl_session_store(dir.string());
-    b.session_store(store);
+    b.session_store(store).session_data_dir(dir);
     bool resumed = false;
     if (o.session) {
         b.session_id(*o.session).resume(true);

@@ -91,32 +91,76 @@ private:
 
     bool cancelled() const { return s_.cancel_flag().load(); }
 
-    /// The model request as JSON text. Without before_model hooks it is assembled from cached
-    /// text (the serialized history and tools); with them, hooks patch it as an object first.
-    std::string build_request() {
-        bool hooked = std::any_of(cfg_.capabilities.begin(), cfg_.capabilities.end(),
-                                  [](const auto& c) { return c->has_hook("before_model"); });
-        std::string text = "{\"model\":" + json::serialize(json::string(cfg_.model_name));
-        text += ",\"system\":" + json::serialize(json::string(system_prompt_));
-        text += ",\"session_id\":" + json::serialize(json::string(s_.id()));
-        text += ",\"turn_id\":\"" + turn_id_ + "\",\"iteration\":" + std::to_string(result_.iterations);
-        text += ",\"tools\":" + cfg_.tools_text + ",\"messages\":";
-        s_.append_messages_text(text);
-        text += '}';
-        if (!hooked) return text;
-        json::object req = json::parse(text).as_object();
+    /// Run the before_model hooks (docs/context-services.md): cheap params, small answers.
+    /// Returns a stop if a hook ended the turn; fills the extra system text and top-level fields.
+    std::optional<Stop> before_model(std::string& extra_system, json::object& set) {
+        std::size_t total = 0, bytes = 0;
+        json::object params;
+        bool made = false;
         for (const auto& cap : cfg_.capabilities) {
             if (!cap->has_hook("before_model")) continue;
-            CallOutcome out = call(*cap, "hook.before_model", json::object{{"request", req}});
+            if (!made) {
+                json::array recent = s_.recent_messages(64, total, bytes);
+                std::size_t estimate = (bytes + system_prompt_.size() + cfg_.tools_text.size()) / 4;
+                params = json::object{{"session_id", s_.id()},     {"turn_id", turn_id_},
+                                      {"iteration", result_.iterations}, {"model", cfg_.model},
+                                      {"estimated_tokens", estimate}, {"message_count", total},
+                                      {"recent_messages", std::move(recent)}};
+                made = true;
+            }
+            CallOutcome out = call(*cap, "hook.before_model", params);
             if (!out.ok()) {
                 spdlog::warn("plugin={} before_model hook failed: {}", cap->id(), out.error_message);
                 continue;
             }
-            if (const json::object* o = out.result.if_object()) {
-                if (const json::value* r = o->if_contains("request"); r && r->is_object()) req = r->get_object();
+            const json::object* o = out.result.if_object();
+            if (!o) continue;
+            if (const json::value* e = o->if_contains("event"); e && e->is_object()) {
+                const json::value* type = e->get_object().if_contains("type");
+                const json::value* data = e->get_object().if_contains("data");
+                if (type && type->is_string() && type->get_string() == event_type::kLoopDetected) {
+                    json::object d = data && data->is_object() ? data->get_object() : json::object();
+                    d["plugin"] = cap->id();
+                    s_.emit(event_type::kLoopDetected, std::move(d), turn_id_);
+                } else {
+                    spdlog::warn("plugin={} asked for an event type the host does not record: {}", cap->id(), json::serialize(*e));
+                }
+            }
+            if (const json::value* st = o->if_contains("stop"); st && st->is_object()) {
+                const json::object& so = st->get_object();
+                auto field = [&](std::string_view k, std::string fallback) {
+                    const json::value* v = so.if_contains(k);
+                    return v && v->is_string() ? std::string(v->get_string()) : fallback;
+                };
+                return Stop{Stop::kFailed, {field("category", "stopped_by_plugin"), field("message", "stopped by " + cap->id())}};
+            }
+            if (const json::value* a = o->if_contains("append_system"); a && a->is_string() && !a->get_string().empty()) {
+                extra_system += "\n\n";
+                extra_system += a->get_string();
+            }
+            if (const json::value* f = o->if_contains("set"); f && f->is_object()) {
+                for (const auto& kv : f->get_object()) set[kv.key()] = kv.value();
             }
         }
-        return json::serialize(req);
+        return std::nullopt;
+    }
+
+    /// The model request as JSON text, assembled from cached text: the serialized history and
+    /// tools are copied, not serialized again.
+    std::string build_request(const std::string& extra_system, const json::object& set) {
+        static constexpr std::string_view kOwn[] = {"model", "system", "session_id", "turn_id", "iteration", "tools", "messages"};
+        std::string text = "{\"model\":" + json::serialize(json::string(cfg_.model_name));
+        text += ",\"system\":" + json::serialize(json::string(system_prompt_ + extra_system));
+        text += ",\"session_id\":" + json::serialize(json::string(s_.id()));
+        text += ",\"turn_id\":\"" + turn_id_ + "\",\"iteration\":" + std::to_string(result_.iterations);
+        for (const auto& kv : set) {
+            if (std::find(std::begin(kOwn), std::end(kOwn), kv.key()) != std::end(kOwn)) continue;  // hooks don't replace these
+            text += ',' + json::serialize(json::string(kv.key())) + ':' + json::serialize(kv.value());
+        }
+        text += ",\"tools\":" + cfg_.tools_text + ",\"messages\":";
+        s_.append_messages_text(text);
+        text += '}';
+        return text;
     }
 
     CallOutcome call(const PluginInstance& plugin, std::string_view method, const json::value& params,
@@ -132,7 +176,10 @@ private:
 
     /// One reason step: the model call, with retries of retryable failures before any output.
     Stop reason(ModelAnswer& answer) {
-        std::string request_text = build_request();
+        std::string extra_system;
+        json::object set;
+        if (auto stop = before_model(extra_system, set)) return *stop;
+        std::string request_text = build_request(extra_system, set);
         std::string message_id = new_uuid_v7();
         s_.emit(event_type::kOutputStarted,
                 json::object{{"message_id", message_id}, {"model", cfg_.model}, {"iteration", result_.iterations}}, turn_id_);

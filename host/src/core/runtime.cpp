@@ -33,6 +33,7 @@ struct RuntimeBuilder::Impl {
     std::shared_ptr<SessionStore> store;
     FileSystemFactory fs_factory;
     std::optional<fs::path> workspace;
+    std::optional<fs::path> data_dir;
     ConnectionResolver resolver;
     ApprovalPolicy policy = ApprovalPolicy::kDeny;
     ApprovalHandler handler;
@@ -70,12 +71,24 @@ struct Runtime::Impl {
     RuntimeConfig config;
     std::shared_ptr<SessionStore> store;
     FileSystemFactory fs_factory;
+    std::optional<fs::path> data_dir;  // sessions' data folders; none: in memory
     std::vector<InitialFileSpec> harness_files;
     std::unique_ptr<boost::asio::thread_pool> workers;
     mutable std::mutex mu;
     std::map<std::string, std::unique_ptr<SessionSlot>, std::less<>> sessions;
     std::string default_id;
     std::vector<std::string> warnings;
+
+    /// The store of a session's data folder: <data_dir>/<id>/ (made 0700), or memory.
+    std::shared_ptr<FileStore> data_store(const std::string& id) const {
+        if (!data_dir) return make_memory_file_store();
+        fs::path dir = *data_dir / id;
+        std::error_code ec;
+        fs::create_directories(dir, ec);
+        fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+        if (ec) throw StorageError("cannot make the session data folder " + dir.string() + ": " + ec.message());
+        return make_real_disk_file_store(dir);
+    }
 
     SessionSlot& slot(const std::string& id) const {
         std::lock_guard<std::mutex> lock(mu);
@@ -109,6 +122,7 @@ struct Runtime::Impl {
         }
         bool fresh = opened.events.empty();
         slot->session = std::make_unique<Session>(id, std::move(opened.log), std::move(opened.events), files);
+        slot->session->set_data_files(data_store(id));
         slot->network = config.network_access.narrowed_by(
             NetworkAccessList::from_json(options.network_access, "session '" + id + "' network_access"));
         slot->gate = std::make_unique<ApprovalGate>(config.approval_policy, config.approval_handler, *slot->session);
@@ -167,6 +181,7 @@ RuntimeBuilder& RuntimeBuilder::initial_file(InitialFileSpec file) {
 RuntimeBuilder& RuntimeBuilder::session_store(std::shared_ptr<SessionStore> store) { return impl_->store = std::move(store), *this; }
 RuntimeBuilder& RuntimeBuilder::file_system_factory(FileSystemFactory f) { return impl_->fs_factory = std::move(f), *this; }
 RuntimeBuilder& RuntimeBuilder::workspace(fs::path root) { return impl_->workspace = std::move(root), *this; }
+RuntimeBuilder& RuntimeBuilder::session_data_dir(fs::path dir) { return impl_->data_dir = std::move(dir), *this; }
 RuntimeBuilder& RuntimeBuilder::connection_resolver(ConnectionResolver r) { return impl_->resolver = std::move(r), *this; }
 RuntimeBuilder& RuntimeBuilder::approvals(ApprovalPolicy policy, ApprovalHandler handler) {
     impl_->policy = policy;
@@ -251,6 +266,7 @@ std::unique_ptr<Runtime> RuntimeBuilder::build() {
         }
         rt->fs_factory = [root = *b.workspace](const std::string&) { return make_real_disk_file_store(root); };
     }
+    rt->data_dir = b.data_dir;
     rt->harness_files = cfg.harness.initial_files;
     int threads = b.workers > 0 ? b.workers : std::max(4, static_cast<int>(std::thread::hardware_concurrency()));
     rt->workers = std::make_unique<boost::asio::thread_pool>(static_cast<std::size_t>(threads));

@@ -31,6 +31,7 @@ Session::Session(std::string id, std::unique_ptr<SessionLog> log, std::vector<Ev
     messages_text_.push_back('[');  // (not `= "["`: g++ 12 -O3 warns falsely on that, PR 105329)
     for (const Event& e : events_) {
         if (auto m = message_of_event(e)) add_message(std::move(*m));
+        if (e.type == event_type::kCompaction) apply_compaction(e);
         if (e.type == event_type::kOutputCompleted) {
             if (const json::value* u = e.data.if_contains("usage")) usage_ += Usage::from_json(*u);
         }
@@ -42,6 +43,70 @@ void Session::add_message(json::object message) {
     if (messages_text_.size() > 1) messages_text_ += ',';
     messages_text_ += json::serialize(message);
     messages_.push_back(std::move(message));
+}
+
+void Session::rebuild_messages_text() {
+    messages_text_.clear();
+    messages_text_.push_back('[');
+    for (const json::value& m : messages_) {
+        if (messages_text_.size() > 1) messages_text_ += ',';
+        messages_text_ += json::serialize(m);
+    }
+}
+
+namespace {
+
+/// Where the kept part starts, or messages.size() if `id` is not a cut point.
+std::size_t cut_index(const json::array& messages, std::string_view id) {
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+        const json::object& m = messages[i].as_object();
+        if (m.at("id").as_string() == id) return m.at("role") == "user" ? i : messages.size();
+    }
+    return messages.size();
+}
+
+}  // namespace
+
+void Session::apply_compaction(const Event& event) {
+    // Called with mu_ held (or from the constructor). The event was validated before it was stored.
+    const json::value* keep = event.data.if_contains("keep_from_message_id");
+    const json::value* summary = event.data.if_contains("summary");
+    if (!keep || !keep->is_string() || !summary || !summary->is_string()) return;
+    std::size_t cut = cut_index(messages_, keep->get_string());
+    if (cut == messages_.size()) return;
+    json::array kept;
+    kept.push_back(json::object{{"id", event.id},
+                                {"role", "user"},
+                                {"content", json::array{json::object{
+                                                {"type", "text"},
+                                                {"text", "[Summary of the earlier conversation, compacted to save context]\n" +
+                                                             std::string(summary->get_string())}}}},
+                                {"compaction", true}});
+    for (std::size_t i = cut; i < messages_.size(); ++i) kept.push_back(std::move(messages_[i]));
+    messages_ = std::move(kept);
+    rebuild_messages_text();
+}
+
+std::pair<std::size_t, std::size_t> Session::compact(const std::string& summary, const std::string& keep_from_message_id,
+                                                     const std::string& turn_id) {
+    std::size_t replaced = 0, kept = 0;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        std::size_t cut = cut_index(messages_, keep_from_message_id);
+        if (cut == messages_.size()) {
+            throw UsageError("cannot compact at message '" + keep_from_message_id +
+                             "': it must be a user message of this session's history (not a tool result), so no tool "
+                             "call is separated from its result");
+        }
+        if (cut == 0) throw UsageError("nothing to compact before message '" + keep_from_message_id + "'");
+        replaced = cut;
+        kept = messages_.size() - cut;
+    }
+    emit(event_type::kCompaction,
+         json::object{{"summary", summary}, {"keep_from_message_id", keep_from_message_id},
+                      {"replaced_messages", replaced}, {"kept_messages", kept}},
+         turn_id);
+    return {replaced, kept};
 }
 
 void Session::redact(json::object& data) const {
@@ -78,6 +143,7 @@ std::uint64_t Session::emit(std::string_view type, json::object data, const std:
         if (log_) log_->append(event);  // written before it is published; throws on failure
         sequence_ = event.sequence;
         if (auto m = message_of_event(event)) add_message(std::move(*m));
+        if (event.type == event_type::kCompaction) apply_compaction(event);
         if (event.type == event_type::kOutputCompleted) {
             if (const json::value* u = event.data.if_contains("usage")) usage_ += Usage::from_json(*u);
         }
@@ -137,6 +203,19 @@ std::uint64_t Session::last_sequence() const {
 json::array Session::messages_json() const {
     std::lock_guard<std::mutex> lock(mu_);
     return messages_;
+}
+
+json::array Session::recent_messages(std::size_t max, std::size_t& total, std::size_t& bytes) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    total = messages_.size();
+    bytes = messages_text_.size() + 1;
+    std::size_t from = messages_.size();
+    while (from > 0 && messages_.size() - from < max) {
+        --from;
+        const json::object& m = messages_[from].as_object();
+        if (m.at("role") == "user") break;
+    }
+    return json::array(messages_.begin() + static_cast<std::ptrdiff_t>(from), messages_.end());
 }
 
 void Session::append_messages_text(std::string& out) const {

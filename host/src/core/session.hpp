@@ -26,6 +26,15 @@ public:
     const std::string& id() const noexcept { return id_; }
     /// The session's files.
     const std::shared_ptr<FileStore>& files() const noexcept { return files_; }
+    /// The session's own data folder (saved tool output), outside the workspace.
+    const std::shared_ptr<FileStore>& data_files() const noexcept { return data_files_; }
+    /// Set the data folder's store (once, before the session is used).
+    void set_data_files(std::shared_ptr<FileStore> store) { data_files_ = std::move(store); }
+    /// Record a compaction: the messages before `keep_from_message_id` are replaced by one user
+    /// message holding `summary`. Throws UsageError if the cut would split a tool call from its
+    /// result or the message is unknown. Returns {replaced, kept} message counts.
+    std::pair<std::size_t, std::size_t> compact(const std::string& summary, const std::string& keep_from_message_id,
+                                                const std::string& turn_id);
 
     /// Store an event, then publish it; returns its sequence. Secrets are redacted first.
     std::uint64_t emit(std::string_view type, json::object data, const std::string& turn_id);
@@ -37,6 +46,9 @@ public:
     std::uint64_t last_sequence() const;
     /// The history as the model request's `messages`.
     json::array messages_json() const;
+    /// The messages from the last user message that is not a tool result to the end (at most
+    /// `max`), the total message count, and the history's size in bytes of JSON.
+    json::array recent_messages(std::size_t max, std::size_t& total, std::size_t& bytes) const;
     /// Append the history's JSON text (the serialized `messages` array) to `out`: kept
     /// serialized as events arrive, so a model request costs a copy, not a serialization.
     void append_messages_text(std::string& out) const;
@@ -80,10 +92,13 @@ private:
     void publish(const Event& event);
     void redact(json::object& data) const;
     void add_message(json::object message);
+    void apply_compaction(const Event& event);
+    void rebuild_messages_text();
 
     const std::string id_;
     std::unique_ptr<SessionLog> log_;
     std::shared_ptr<FileStore> files_;
+    std::shared_ptr<FileStore> data_files_;
 
     mutable std::mutex mu_;           // state below
     std::mutex publish_mu_;           // keeps publication in sequence order

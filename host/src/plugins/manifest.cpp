@@ -21,7 +21,7 @@ constexpr unsigned kMaxJsonDepth = 64;
 constexpr std::size_t kMaxIdLength = 64;
 constexpr std::array<std::string_view, 9> kManifestFields = {
     "id", "kind", "version", "abi", "library", "description", "provides", "permissions", "config_schema"};
-constexpr std::array<std::string_view, 4> kPermissions = {"fs.read", "fs.write", "exec", "net"};
+constexpr std::array<std::string_view, 5> kPermissions = {"fs.read", "fs.write", "exec", "net", "model"};
 
 
 /// Line and column (1-based) of a byte offset.
@@ -187,7 +187,7 @@ PluginManifest read_plugin_manifest(const std::filesystem::path& file) {
         for (std::size_t i = 0; i < m.permissions.size(); ++i) {
             if (std::find(kPermissions.begin(), kPermissions.end(), m.permissions[i]) == kPermissions.end())
                 r.fail("permissions[" + std::to_string(i) + "]",
-                       "expected one of fs.read, fs.write, exec, net, got \"" + m.permissions[i] + "\"");
+                       "expected one of fs.read, fs.write, exec, net, model, got \"" + m.permissions[i] + "\"");
         }
     }
     if (const auto* v = r.optional("config_schema")) {

@@ -1,5 +1,7 @@
 #include "workspace/fs_services.hpp"
 
+#include "core/context_services.hpp"
+
 #include "workspace/file_store_decorators.hpp"
 
 #include <algorithm>
@@ -66,12 +68,32 @@ json::value with_files(Fn&& fn) {
     }
 }
 
+/// The store and path a read goes to: "/@session/…" is the session's data folder (saved tool
+/// output), outside the workspace; everything else is the workspace.
+std::pair<FileStore*, std::string> route(Session& s, const std::string& path) {
+    std::string normal = normalize_workspace_path(path);
+    if (normal.compare(0, kSessionDataPrefix.size(), kSessionDataPrefix) == 0 && s.data_files()) {
+        return {s.data_files().get(), normal.substr(kSessionDataPrefix.size())};
+    }
+    return {s.files().get(), path};
+}
+
+/// Refuse a change under "/@session/": the session's data folder is written by the host only.
+void refuse_session_data_change(const std::string& path) {
+    std::string normal = normalize_workspace_path(path);
+    if (normal.compare(0, kSessionDataPrefix.size(), kSessionDataPrefix) == 0 ||
+        normal + "/" == kSessionDataPrefix) {
+        throw ServiceError(AHP_DENIED, "'" + path + "' is in the session's data folder, which tools can read but not change");
+    }
+}
+
 void add_reads(ServiceRouter& r, Session& s) {
     r.add("fs.read", "fs.read", [&s](const json::value& p, ServiceRequest&) {
         return with_files([&]() -> json::value {
             std::string path = service_string(p, "path");
             ReadRange range{count_param(p, "offset").value_or(0), count_param(p, "limit"), count_param(p, "max_bytes")};
-            std::optional<FileContent> f = s.files()->read_range(path, range);
+            auto [store, where] = route(s, path);
+            std::optional<FileContent> f = store->read_range(where, range);
             if (!f) throw ServiceError(AHP_NOT_FOUND, "no file '" + path + "' in the workspace");
             return json::object{{"content", std::move(f->content)},
                                 {"total_lines", f->total_lines},
@@ -85,7 +107,8 @@ void add_reads(ServiceRouter& r, Session& s) {
     });
     r.add("fs.stat", "fs.read", [&s](const json::value& p, ServiceRequest&) {
         return with_files([&]() -> json::value {
-            FileStat st = s.files()->stat(service_string(p, "path"));
+            auto [store, where] = route(s, service_string(p, "path"));
+            FileStat st = store->stat(where);
             return json::object{{"exists", st.exists},
                                 {"is_dir", st.is_dir},
                                 {"size", st.size},
@@ -136,6 +159,7 @@ void add_writes(ServiceRouter& r, Session& s) {
     r.add("fs.write", "fs.write", [&s](const json::value& p, ServiceRequest& req) {
         return with_files([&]() -> json::value {
             FileRequesterScope scope(req.plugin.id);
+            refuse_session_data_change(service_string(p, "path"));
             std::string expected = optional_string(p, "expected_sha256");
             WriteResult w =
                 s.files()->write(service_string(p, "path"), service_string(p, "content"),
@@ -146,6 +170,7 @@ void add_writes(ServiceRouter& r, Session& s) {
     r.add("fs.delete", "fs.write", [&s](const json::value& p, ServiceRequest& req) {
         return with_files([&]() -> json::value {
             FileRequesterScope scope(req.plugin.id);
+            refuse_session_data_change(service_string(p, "path"));
             return json::object{{"deleted", s.files()->remove(service_string(p, "path"), bool_param(p, "recursive"))}};
         });
     });
