@@ -72,7 +72,9 @@ void add_session_data(ServiceRouter& r, Session& s) {
         } catch (const FileStoreError& e) {
             throw ServiceError(AHP_ERROR, std::string("cannot save session data: ") + e.what());
         }
-        return json::object{{"path", "/" + std::string(kSessionDataPrefix) + name}};
+        std::string path(1, '/');  // (built by appends: g++ 12 -O3 warns falsely on "/" + …, PR 105329)
+        path.append(kSessionDataPrefix).append(name);
+        return json::object{{"path", std::move(path)}};
     });
     r.add("session_data.read", "", [&s](const json::value& p, ServiceRequest&) -> json::value {
         std::string name = data_name(p);
