@@ -6,9 +6,9 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-filesystem1.81-dev libboost-system1.81-dev libboost-url1.81-dev
-  libssl-dev libspdlog-dev libfmt-dev libcli11-dev
+  libssl-dev ca-certificates libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libre2-dev
+  libre2-dev libyaml-cpp-dev libgumbo-dev
   bubblewrap
   libedit-dev tmux
 )

@@ -94,21 +94,24 @@ private:
     /// Run the before_model hooks (docs/context-services.md): cheap params, small answers.
     /// Returns a stop if a hook ended the turn; fills the extra system text and top-level fields.
     std::optional<Stop> before_model(std::string& extra_system, json::object& set) {
-        std::size_t total = 0, bytes = 0;
-        json::object params;
-        bool made = false;
+        std::string params;  // made once, for the first hook, and handed to each as text
         for (const auto& cap : cfg_.capabilities) {
             if (!cap->has_hook("before_model")) continue;
-            if (!made) {
+            if (params.empty()) {
+                std::size_t total = 0, bytes = 0;
                 json::array recent = s_.recent_messages(64, total, bytes);
                 std::size_t estimate = (bytes + system_prompt_.size() + cfg_.tools_text.size()) / 4;
-                params = json::object{{"session_id", s_.id()},     {"turn_id", turn_id_},
-                                      {"iteration", result_.iterations}, {"model", cfg_.model},
-                                      {"estimated_tokens", estimate}, {"message_count", total},
-                                      {"recent_messages", std::move(recent)}};
-                made = true;
+                // Scalars first, recent_messages last: hooks may scan the text for the scalars.
+                params = json::serialize(json::object{{"session_id", s_.id()},
+                                                      {"turn_id", turn_id_},
+                                                      {"iteration", result_.iterations},
+                                                      {"model", cfg_.model},
+                                                      {"context_window", cfg_.context_window},
+                                                      {"estimated_tokens", estimate},
+                                                      {"message_count", total},
+                                                      {"recent_messages", std::move(recent)}});
             }
-            CallOutcome out = call(*cap, "hook.before_model", params);
+            CallOutcome out = call_text(*cap, "hook.before_model", params);
             if (!out.ok()) {
                 spdlog::warn("plugin={} before_model hook failed: {}", cap->id(), out.error_message);
                 continue;
@@ -163,6 +166,15 @@ private:
         return text;
     }
 
+    CallOutcome call_text(const PluginInstance& plugin, std::string_view method, std::string_view params) {
+        CallContext ctx;
+        ctx.cancelled = &s_.cancel_flag();
+        ctx.services = &env_.services;
+        ctx.session_id = s_.id();
+        ctx.turn_id = turn_id_;
+        return plugin.invoke_text(method, params, ctx);
+    }
+
     CallOutcome call(const PluginInstance& plugin, std::string_view method, const json::value& params,
                      std::function<bool(json::value&&)> on_emit = nullptr) {
         CallContext ctx;
@@ -178,7 +190,10 @@ private:
     Stop reason(ModelAnswer& answer) {
         std::string extra_system;
         json::object set;
-        if (auto stop = before_model(extra_system, set)) return *stop;
+        if (auto stop = before_model(extra_system, set)) {
+            --result_.iterations;  // no model call was made
+            return *stop;
+        }
         std::string request_text = build_request(extra_system, set);
         std::string message_id = new_uuid_v7();
         s_.emit(event_type::kOutputStarted,

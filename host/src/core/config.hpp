@@ -35,6 +35,7 @@ struct RuntimeConfig {
     json::array tools_json;  ///< [{name, description, parameters}] for model requests
     std::string tools_text;  ///< tools_json serialized once
     int max_iterations = 50;
+    std::int64_t context_window = 200000;  ///< tokens, from the driver's describe when it says
     NetworkAccessList network_access;  ///< harness narrowed by the agent
     RetryPolicy retry;
     ApprovalPolicy approval_policy = ApprovalPolicy::kDeny;

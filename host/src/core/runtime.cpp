@@ -247,6 +247,11 @@ std::unique_ptr<Runtime> RuntimeBuilder::build() {
     }
 
     cfg.tools_text = json::serialize(cfg.tools_json);
+    if (const json::value* d = cfg.driver->description().if_contains("driver"); d && d->is_object()) {
+        if (const json::value* w = d->get_object().if_contains("context_window"); w && w->is_int64() && w->get_int64() > 0) {
+            cfg.context_window = w->get_int64();
+        }
+    }
     cfg.max_iterations = b.max_iterations ? *b.max_iterations
                          : b.agent && b.agent->max_iterations ? *b.agent->max_iterations
                                                               : cfg.harness.max_iterations.value_or(50);

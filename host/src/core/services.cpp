@@ -1,6 +1,7 @@
 #include "core/services.hpp"
 
 #include "core/context_services.hpp"
+#include "net/http_service.hpp"
 #include "workspace/fs_services.hpp"
 #include "workspace/instructions_service.hpp"
 
@@ -70,6 +71,7 @@ std::unique_ptr<ServiceRouter> make_session_services(const RuntimeConfig& config
     add_file_services(*r, session);
     add_instructions_service(*r, session);
     add_context_services(*r, config, session);
+    add_http_service(*r, network_access);
     r->add("network.check", "net", [net = std::move(network_access)](const json::value& p, ServiceRequest&) -> json::value {
         auto d = net.check(service_string(p, "url"));
         return json::object{{"allowed", d.allowed}, {"rule", d.rule}};

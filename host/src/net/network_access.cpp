@@ -219,6 +219,17 @@ NetworkAccessList::Decision NetworkAccessList::check(std::string_view url) const
     return {false, "not in allow list"};
 }
 
+bool NetworkAccessList::names_explicitly(std::string_view url) const {
+    auto parsed = parse_target(url);
+    const Target* target = std::get_if<Target>(&parsed);
+    if (!target) return false;
+    for (const auto& entry : allow) {
+        const Pattern p = parse_pattern(entry);
+        if ((p.kind == Pattern::Kind::host || p.kind == Pattern::Kind::prefix) && matches(p, *target)) return true;
+    }
+    return false;
+}
+
 // Allows intersect exactly: a child entry survives when it lies inside a parent entry, and a
 // parent entry survives when it lies inside a child entry (the child asked for something
 // broader than the parent grants; the parent's narrower entry is what both permit). Every

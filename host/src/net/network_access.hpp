@@ -25,6 +25,9 @@ struct NetworkAccessList {
 
     /// Whether `url` may be fetched. Non-http(s) and unparsable URLs are refused.
     Decision check(std::string_view url) const;
+    /// Whether an allow entry names the host of `url` itself: an exact host entry, or a URL
+    /// prefix that matches `url` ("*.domain" does not count). This lifts the SSRF guard.
+    bool names_explicitly(std::string_view url) const;
     /// This list narrowed by a child's: blocks join; allows intersect (a child entry survives
     /// only inside a parent entry, and a parent entry inside a child entry is kept); if both
     /// allowed something and nothing survives, "<none>" blocks everything.
