@@ -220,6 +220,9 @@ private:
             out = cfg_.driver->invoke_text("driver.chat", request_text, ctx);
             if (out.ok() || cancelled()) break;
             if (!is_retryable(out.error_code) || !streamed.empty() || attempt >= cfg_.retry.max_retries) break;
+            if (const json::object* hint = out.result.if_object()) {  // the driver knows better (x-should-retry: false)
+                if (const json::value* r = hint->if_contains("retryable"); r && r->is_bool() && !r->get_bool()) break;
+            }
             auto delay = backoff(attempt, out.result);
             spdlog::info("session={} model call failed ({}: {}); retry {} of {} in {} ms", s_.id(), out.error_code,
                          out.error_message, attempt + 1, cfg_.retry.max_retries, delay.count());

@@ -4,6 +4,10 @@
 //   auto host = ahp::fake::FakeHost::open("build/plugins/x.so"); // a built plugin
 //   host.on_service("fs.read", [](const json::value& p) { return json::value{{"content","hi"}}; });
 //   auto r = host.call_tool("add", {{"a", 1}, {"b", 2}});      // r.ok(), r.result
+//   host.on_stream_service("http.request", [](const json::value& p, const auto& chunk) {
+//       chunk("event: a\ndata: 1\n\n");                         // streamed to the sink's on_chunk
+//       return json::value{{"status", 200}};                      // then the final answer
+//   });
 #pragma once
 
 #include <ahp/ahp.hpp>
@@ -35,6 +39,10 @@ struct Outcome {
 class FakeHost {
 public:
     using Service = std::function<json::value(const json::value& params)>;
+    /// Sends one chunk to the plugin's sink; false once the plugin asked to stop.
+    using ChunkFn = std::function<bool(std::string_view chunk)>;
+    /// A streaming service: gets the params and a chunk function, returns the final answer.
+    using StreamService = std::function<json::value(const json::value& params, const ChunkFn& chunk)>;
 
     /// Wrap a plugin table (from a linked-in entry or dlsym) and create an instance.
     explicit FakeHost(const ahp_plugin_v1* table, const std::string& config = "{}") : table_(table) {
@@ -55,7 +63,8 @@ public:
     }
 
     FakeHost(FakeHost&& o) noexcept
-        : table_(o.table_), instance_(o.instance_), services_(std::move(o.services_)) {
+        : table_(o.table_), instance_(o.instance_), services_(std::move(o.services_)),
+          stream_services_(std::move(o.stream_services_)) {
         o.instance_ = nullptr;
     }
     FakeHost(const FakeHost&) = delete;
@@ -66,6 +75,9 @@ public:
 
     /// Answer a host service ("fs.read", "http.request", …) with fn; throw ahp::Error to fail it.
     void on_service(const std::string& name, Service fn) { services_[name] = std::move(fn); }
+    /// Answer a host service with fn, which may stream chunks (an HTTP body) before its answer;
+    /// it takes precedence over an on_service of the same name.
+    void on_stream_service(const std::string& name, StreamService fn) { stream_services_[name] = std::move(fn); }
     /// Make every later call see itself as interrupted (or not).
     void set_cancelled(bool v) { cancelled_ = v; }
     /// Log lines the plugin wrote.
@@ -124,6 +136,9 @@ private:
     }
     static ahp_status request(ahp_call* c, ahp_str service, ahp_str params, const ahp_sink* sink) noexcept {
         FakeHost* self = state(c).host;
+        if (auto st = self->stream_services_.find(std::string(to_view(service))); st != self->stream_services_.end()) {
+            return request_stream(st->second, params, sink);
+        }
         auto it = self->services_.find(std::string(to_view(service)));
         if (it == self->services_.end()) {
             std::string msg = "fake host has no service '" + std::string(to_view(service)) + "'";
@@ -132,6 +147,23 @@ private:
         }
         try {
             json::value answer = it->second(json::parse(to_view(params)));
+            std::string text = json::serialize(answer);
+            sink->on_done(sink->user, AHP_OK, to_str(text));
+            return AHP_OK;
+        } catch (const Error& e) {
+            sink->on_done(sink->user, e.status(), to_str(e.what()));
+            return e.status();
+        } catch (const std::exception& e) {
+            sink->on_done(sink->user, AHP_ERROR, to_str(e.what()));
+            return AHP_ERROR;
+        }
+    }
+    static ahp_status request_stream(const StreamService& fn, ahp_str params, const ahp_sink* sink) noexcept {
+        try {
+            ChunkFn chunk = [sink](std::string_view data) {
+                return !sink->on_chunk || sink->on_chunk(sink->user, to_str(data)) == AHP_OK;
+            };
+            json::value answer = fn(json::parse(to_view(params)), chunk);
             std::string text = json::serialize(answer);
             sink->on_done(sink->user, AHP_OK, to_str(text));
             return AHP_OK;
@@ -160,6 +192,7 @@ private:
     const ahp_plugin_v1* table_;
     ahp_instance* instance_ = nullptr;
     std::map<std::string, Service> services_;
+    std::map<std::string, StreamService> stream_services_;
     std::atomic<bool> cancelled_{false};
     mutable std::mutex mu_;
     std::vector<std::string> logs_;
