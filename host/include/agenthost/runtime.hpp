@@ -178,7 +178,7 @@ public:
     RuntimeBuilder& model(std::string model);
     /// Config for a driver plugin (merged over what the runtime derives, e.g. an llmsim script).
     RuntimeBuilder& driver_config(std::string driver_id, json::object config);
-    /// Config for a capability, replacing the harness's for that id.
+    /// Add a capability, or merge `config` over the harness's config for it, key by key.
     RuntimeBuilder& capability(std::string id, json::object config = {});
     /// Pin the default session's id (needed to resume it).
     RuntimeBuilder& session_id(std::string id);

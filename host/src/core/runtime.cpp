@@ -203,10 +203,12 @@ std::unique_ptr<Runtime> RuntimeBuilder::build() {
         cfg.harness.name = "";
     }
     std::vector<CapabilityRef> caps = cfg.harness.capabilities;
+    // An agent's or the builder's config for a capability the harness already has is merged over
+    // the harness's, key by key (a CLI --sandbox keeps the harness's other bash settings).
     auto add_cap = [&](const std::string& id, const json::object& config) {
         auto it = std::find_if(caps.begin(), caps.end(), [&](const CapabilityRef& c) { return c.id == id; });
-        if (it != caps.end()) it->config = config;
-        else caps.push_back(CapabilityRef{id, config});
+        if (it == caps.end()) return caps.push_back(CapabilityRef{id, config});
+        for (const auto& kv : config) it->config[kv.key()] = kv.value();
     };
     NetworkAccessList network = cfg.harness.network_access;
     if (b.agent) {
