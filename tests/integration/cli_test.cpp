@@ -186,6 +186,23 @@ TEST_F(Cli, BadConfigurationExitsTwoNamingWhatIsWrong) {
     EXPECT_THAT(no_session.err, HasSubstr("missing-id"));
 }
 
+TEST_F(Cli, ASlashPromptRunsACommandNotATurn) {
+    test::write_file(script_, R"({"responses": [{"text": "We multiplied two numbers."}]})");
+    std::vector<std::string> args{"run", "-p", "/btw what did we do?", "--output-format", "json", "--llmsim-script",
+                                  script_.string(), "--data-dir", (home_ / "data").string(), "--workspace", home_.path().string()};
+    auto r = run_cli(args, home_.path());
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    json::object out = json::parse(r.out).as_object();
+    EXPECT_EQ(out.at("command"), "btw");
+    EXPECT_EQ(out.at("result"), "We multiplied two numbers.");
+    args[2] = "/nope now";
+    auto unknown = run_cli(args, home_.path());
+    EXPECT_EQ(unknown.exit_code, 2);
+    EXPECT_THAT(unknown.out, HasSubstr("unknown command"));
+    args[2] = "/usr/bin is a folder, right?";
+    EXPECT_EQ(run_cli(args, home_.path()).exit_code, 0) << "a path is a prompt, not a command";
+}
+
 TEST_F(Cli, PluginsListShowsEveryPluginLoadedOrRefusedWithItsReason) {
     auto r = run_cli({"plugins", "list", "--plugin-dir", test::fixture_dir("good").string(), "--plugin-dir",
                       test::fixture_dir("null_entry").string(), "--plugin-dir", test::fixture_dir("not_elf").string()},

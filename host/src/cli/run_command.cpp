@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <regex>
 #include <sstream>
 
 namespace agenthost::cli {
@@ -121,6 +122,35 @@ fs::path sessions_dir(const std::optional<fs::path>& data_dir) {
     return fs::path(home && *home ? home : ".") / ".local/share/agenthost/sessions";
 }
 
+namespace {
+
+/// `run -p "/name args"`: a capability command (/btw, /compact, …) instead of a turn. A prompt
+/// whose first word looks like a command but names none is an error; anything else (a path such
+/// as "/usr/bin …") is an ordinary prompt. Returns the exit status, or nullopt for a turn.
+std::optional<int> run_headless_command(Runtime& rt, const RunOptions& o) {
+    static const std::regex kCommand("^/([a-z][a-z0-9_-]*)(\\s+([\\s\\S]*))?$");
+    std::smatch m;
+    if (!std::regex_match(o.prompt, m, kCommand)) return std::nullopt;
+    const std::string sid = rt.default_session_id();
+    std::shared_ptr<void> sub;
+    if (o.output_format == "stream-json") {
+        sub = rt.subscribe(sid, [](const Event& e) { std::cout << to_json_line(e) << "\n" << std::flush; });
+    }
+    CommandResult r = rt.execute_command(sid, m[1].str(), m[3].str());
+    sub.reset();
+    if (o.output_format == "json") {
+        json::object out{{"session_id", sid}, {"command", m[1].str()}, {"result", r.message}, {"success", r.success}, {"error", nullptr}};
+        if (!r.success) out["error"] = json::object{{"category", r.error_code}, {"message", r.message}};
+        std::cout << json::serialize(out) << std::endl;
+    } else if (o.output_format == "text") {
+        (r.success ? std::cout : std::cerr) << (r.success ? "" : "agenthost: ") << r.message << std::endl;
+    }
+    if (r.error_code == "unknown_command") return 2;
+    return r.success ? 0 : 1;
+}
+
+}  // namespace
+
 int run_headless(const RunOptions& o) {
     // The model's words on stdout; tool calls, approvals and diagnostics on stderr.
     TerminalPrinter printer(std::cout, std::cerr, TerminalPrinter::color_for(STDERR_FILENO));
@@ -137,6 +167,7 @@ int run_headless(const RunOptions& o) {
     }
     Runtime& rt = *built.runtime;
     const std::string sid = rt.default_session_id();
+    if (auto rc = run_headless_command(rt, o)) return *rc;
     std::shared_ptr<void> sub;
     if (o.output_format == "stream-json") {
         for (const Event& e : rt.events(sid, built.first_new_sequence - 1)) std::cout << to_json_line(e) << "\n";
