@@ -1,0 +1,106 @@
+// openai: the model driver for OpenAI and any OpenAI-compatible server (Ollama, llama.cpp
+// server, vLLM, …). It speaks Chat Completions (the default) or the Responses API, chosen by
+// the config's `api` or AGENTHOST_OPENAI_API, and reaches the network only through the host's
+// http.request service.
+#include "apis.hpp"
+
+#include <cstdlib>
+
+namespace {
+
+namespace json = ahp::json;
+using openai::Settings;
+
+[[noreturn]] void bad_config(const std::string& field, const std::string& what) {
+    throw ahp::Error("invalid_config", "openai driver config '" + field + "': " + what, AHP_INVALID_ARGUMENT);
+}
+
+std::string env(const char* name) {
+    const char* v = std::getenv(name);
+    return v ? std::string(v) : std::string();
+}
+
+/// Settings from the config, then the environment, then the defaults.
+Settings settings_of(const json::object& config) {
+    Settings s;
+    std::string api, base_url, api_key;
+    bool has_key = false;
+    for (const auto& kv : config) {
+        std::string key(kv.key());
+        const json::value& v = kv.value();
+        if (key == "api" || key == "base_url" || key == "api_key") {
+            if (!v.is_string()) bad_config(key, "must be a string");
+            std::string text(v.get_string());
+            if (key == "api") {
+                api = text;
+            } else if (key == "base_url") {
+                base_url = text;
+            } else {
+                api_key = text;
+                has_key = true;
+            }
+        } else if (key == "max_tokens") {
+            if (!v.is_int64() || v.get_int64() < 1) bad_config(key, "must be a positive integer");
+            s.max_tokens = v.get_int64();
+        } else {
+            bad_config(key, "unknown field (expected api, base_url, api_key or max_tokens)");
+        }
+    }
+    if (api.empty()) api = env("AGENTHOST_OPENAI_API");
+    if (api.empty()) api = "chat";
+    if (api != "chat" && api != "responses") {
+        bad_config("api", "'" + api + "' is neither \"chat\" nor \"responses\" (from the config or AGENTHOST_OPENAI_API)");
+    }
+    s.api = api;
+    if (base_url.empty()) base_url = env("OPENAI_BASE_URL");
+    if (base_url.empty()) base_url = "https://api.openai.com/v1";
+    if (base_url.compare(0, 7, "http://") != 0 && base_url.compare(0, 8, "https://") != 0) {
+        bad_config("base_url", "'" + base_url + "' is not an http:// or https:// URL (from the config or OPENAI_BASE_URL)");
+    }
+    while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
+    s.base_url = base_url;
+    s.api_key = has_key ? api_key : env("OPENAI_API_KEY");
+    s.local = openai::is_local_url(s.base_url);
+    s.official = openai::url_host(s.base_url) == "api.openai.com";
+    return s;
+}
+
+class OpenAi : public ahp::Driver {
+public:
+    explicit OpenAi(json::object cfg) : Driver(std::move(cfg)), settings_(settings_of(config())) {}
+
+    json::object driver_info() const override {
+        return json::object{
+            {"models", json::array{"gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4o", "gpt-4o-mini", "gpt-5", "gpt-5-mini",
+                                   "o3", "o4-mini"}},
+            {"default_model", "gpt-4.1"},
+            {"api", settings_.api},
+            {"base_url", settings_.base_url}};
+    }
+
+    json::value chat(const json::object& request, ahp::Call& call) override {
+        if (settings_.api_key.empty() && !settings_.local) {
+            throw ahp::Error("auth_error", "openai: no API key for " + settings_.base_url +
+                                               ": set OPENAI_API_KEY (or the driver config 'api_key'); a local "
+                                               "OpenAI-compatible server (OPENAI_BASE_URL on localhost or a private "
+                                               "address, e.g. http://localhost:11434/v1 for Ollama) needs none");
+        }
+        std::int64_t iteration = openai::num(request, "iteration");
+        std::unique_ptr<openai::Protocol> protocol;
+        if (settings_.api == "responses") {
+            protocol = openai::make_responses_protocol(call);
+            openai::exchange(call, settings_, "/responses", openai::responses_request_body(request, settings_), *protocol);
+        } else {
+            protocol = openai::make_chat_protocol(call);
+            openai::exchange(call, settings_, "/chat/completions", openai::chat_request_body(request, settings_), *protocol);
+        }
+        return openai::result_of(protocol->answer, iteration);
+    }
+
+private:
+    Settings settings_;
+};
+
+}  // namespace
+
+AHP_PLUGIN(OpenAi, "openai", "1.0.0")
