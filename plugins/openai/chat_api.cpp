@@ -21,18 +21,20 @@ class ChatHistory : public HistoryVisitor {
 public:
     explicit ChatHistory(std::string& out) : out_(out) {}
 
-    void user(const std::string& text) override {
+    void user(std::string_view text) override {
         open("user");
         append_key(out_, "content");
         append_quoted(out_, text);
         out_ += '}';
     }
 
-    void agent(const std::string& text, const std::vector<const json::object*>& calls) override {
+    void agent(std::string_view text, const std::vector<const json::object*>& calls) override {
         open("assistant");
         append_key(out_, "content");
-        if (calls.empty() || !text.empty()) append_quoted(out_, text);
-        else out_ += "null";
+        if (calls.empty() || !text.empty())
+            append_quoted(out_, text);
+        else
+            out_ += "null";
         if (!calls.empty()) {
             append_key(out_, "tool_calls");
             out_ += '[';
@@ -53,7 +55,7 @@ public:
         out_ += '}';
     }
 
-    void tool_result(const std::string& call_id, const std::string& output) override {
+    void tool_result(std::string_view call_id, std::string_view output) override {
         open("tool");
         append_key(out_, "tool_call_id");
         append_quoted(out_, call_id);
@@ -86,13 +88,13 @@ public:
         json::value v = json::parse(event.data, ec);
         const json::object* o = ec ? nullptr : v.if_object();
         if (!o) {
-            answer.fail("upstream_api_error", "openai: a Chat Completions stream chunk is not a JSON object: " +
-                                                  event.data.substr(0, 200));
+            answer.fail("upstream_api_error",
+                        "openai: a Chat Completions stream chunk is not a JSON object: " + event.data.substr(0, 200));
             return;
         }
         if (const json::value* e = o->if_contains("error"); e && !e->is_null()) {
             Failure f = failure_of(*e, 0, "", "error in the Chat Completions stream");
-            answer.fail(f.category, f.message);
+            answer.fail(f);
             return;
         }
         if (const json::object* usage = obj(*o, "usage")) read_usage(*usage);
@@ -102,7 +104,8 @@ public:
             const json::object* c = cv.if_object();
             if (!c || num(*c, "index") != 0) continue;
             if (const json::object* delta = obj(*c, "delta")) read_delta(*delta);
-            if (std::string_view finish = str(*c, "finish_reason"); !finish.empty()) answer.stop_reason = stop_reason_of(finish);
+            if (std::string_view finish = str(*c, "finish_reason"); !finish.empty())
+                answer.stop_reason = stop_reason_of(finish);
         }
     }
 
@@ -179,7 +182,8 @@ private:
             }
             if (pc->id.empty()) pc->id = std::string(id);
             if (const json::object* fn = obj(*t, "function")) {
-                if (std::string_view name = str(*fn, "name"); !name.empty() && pc->name.empty()) pc->name = std::string(name);
+                if (std::string_view name = str(*fn, "name"); !name.empty() && pc->name.empty())
+                    pc->name = std::string(name);
                 pc->arguments += arguments_text(*fn);
             }
         }
@@ -216,8 +220,10 @@ std::string chat_request_body(const json::object& request, const Settings& setti
             append_quoted(body, str(*t, "description"));
             append_key(body, "parameters");
             const json::value* params = t->if_contains("parameters");
-            if (params && params->is_object()) append_value(body, *params);
-            else body += R"({"type":"object","properties":{}})";
+            if (params && params->is_object())
+                append_value(body, *params);
+            else
+                body += R"({"type":"object","properties":{}})";
             body += "}}";
         }
         body += ']';
@@ -237,6 +243,8 @@ std::string chat_request_body(const json::object& request, const Settings& setti
     return body;
 }
 
-std::unique_ptr<Protocol> make_chat_protocol(ahp::Call& call) { return std::make_unique<ChatProtocol>(call); }
+std::unique_ptr<Protocol> make_chat_protocol(ahp::Call& call) {
+    return std::make_unique<ChatProtocol>(call);
+}
 
 }  // namespace openai

@@ -49,13 +49,15 @@ Settings settings_of(const json::object& config) {
     if (api.empty()) api = env("AGENTHOST_OPENAI_API");
     if (api.empty()) api = "chat";
     if (api != "chat" && api != "responses") {
-        bad_config("api", "'" + api + "' is neither \"chat\" nor \"responses\" (from the config or AGENTHOST_OPENAI_API)");
+        bad_config("api",
+                   "'" + api + "' is neither \"chat\" nor \"responses\" (from the config or AGENTHOST_OPENAI_API)");
     }
     s.api = api;
     if (base_url.empty()) base_url = env("OPENAI_BASE_URL");
     if (base_url.empty()) base_url = "https://api.openai.com/v1";
     if (base_url.compare(0, 7, "http://") != 0 && base_url.compare(0, 8, "https://") != 0) {
-        bad_config("base_url", "'" + base_url + "' is not an http:// or https:// URL (from the config or OPENAI_BASE_URL)");
+        bad_config("base_url",
+                   "'" + base_url + "' is not an http:// or https:// URL (from the config or OPENAI_BASE_URL)");
     }
     while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
     s.base_url = base_url;
@@ -70,12 +72,11 @@ public:
     explicit OpenAi(json::object cfg) : Driver(std::move(cfg)), settings_(settings_of(config())) {}
 
     json::object driver_info() const override {
-        return json::object{
-            {"models", json::array{"gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4o", "gpt-4o-mini", "gpt-5", "gpt-5-mini",
-                                   "o3", "o4-mini"}},
-            {"default_model", "gpt-4.1"},
-            {"api", settings_.api},
-            {"base_url", settings_.base_url}};
+        return json::object{{"models", json::array{"gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4o", "gpt-4o-mini",
+                                                   "gpt-5", "gpt-5-mini", "o3", "o4-mini"}},
+                            {"default_model", "gpt-4.1"},
+                            {"api", settings_.api},
+                            {"base_url", settings_.base_url}};
     }
 
     json::value chat(const json::object& request, ahp::Call& call) override {
@@ -89,10 +90,12 @@ public:
         std::unique_ptr<openai::Protocol> protocol;
         if (settings_.api == "responses") {
             protocol = openai::make_responses_protocol(call);
-            openai::exchange(call, settings_, "/responses", openai::responses_request_body(request, settings_), *protocol);
+            openai::exchange(call, settings_, "/responses", openai::responses_request_body(request, settings_),
+                             *protocol);
         } else {
             protocol = openai::make_chat_protocol(call);
-            openai::exchange(call, settings_, "/chat/completions", openai::chat_request_body(request, settings_), *protocol);
+            openai::exchange(call, settings_, "/chat/completions", openai::chat_request_body(request, settings_),
+                             *protocol);
         }
         return openai::result_of(protocol->answer, iteration);
     }

@@ -17,7 +17,8 @@ constexpr std::size_t kMaxWholeBody = 64u << 20;  // a non-streamed JSON answer,
 
 std::string lower(std::string_view s) {
     std::string out(s);
-    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return out;
 }
 
@@ -25,7 +26,9 @@ bool ends_with(std::string_view s, std::string_view suffix) {
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-bool contains(std::string_view haystack, std::string_view needle) { return haystack.find(needle) != std::string_view::npos; }
+bool contains(std::string_view haystack, std::string_view needle) {
+    return haystack.find(needle) != std::string_view::npos;
+}
 
 bool private_v4(const unsigned char* a) {
     return a[0] == 127 || a[0] == 10 || (a[0] == 172 && (a[1] & 0xF0) == 16) || (a[0] == 192 && a[1] == 168) ||
@@ -107,6 +110,12 @@ void Answer::fail(std::string category, std::string message) {
     failure = Failure{std::move(category), std::move(message)};
 }
 
+void Answer::fail(Failure f) {
+    if (has_failure) return;
+    has_failure = true;
+    failure = std::move(f);
+}
+
 PendingCall* Answer::find(std::string_view key) {
     for (PendingCall& c : calls) {
         if (c.key == key) return &c;
@@ -139,8 +148,10 @@ Failure failure_of(const json::value& error, int http_status, std::string_view r
         message = std::string(str(*e, "message"));
         type = std::string(str(*e, "type"));
         if (const json::value* c = e->if_contains("code")) {
-            if (c->is_string()) code = std::string(c->get_string());
-            else if (c->is_int64()) code = std::to_string(c->get_int64());
+            if (c->is_string())
+                code = std::string(c->get_string());
+            else if (c->is_int64())
+                code = std::to_string(c->get_int64());
         }
         if (message.empty()) message = excerpt(json::serialize(error));
     } else if (const json::string* s = error.if_string()) {
@@ -150,13 +161,32 @@ Failure failure_of(const json::value& error, int http_status, std::string_view r
     }
     std::string category = category_of(http_status, code, type, message);
     std::string text = "openai: " + std::string(where) + ": " + message;
-    if (!code.empty()) text += " (code " + code + ")";
-    else if (!type.empty()) text += " (type " + type + ")";
+    if (!code.empty())
+        text += " (code " + code + ")";
+    else if (!type.empty())
+        text += " (type " + type + ")";
     if (!request_id.empty()) text += " [x-request-id " + std::string(request_id) + "]";
     if (code == "insufficient_quota" || type == "insufficient_quota") {
         text += " — the account is out of quota or credit: reported as auth_error, since retrying cannot help";
     }
-    return Failure{std::move(category), std::move(text)};
+    // A request the server refused as invalid fails the same way again: not retried.
+    bool client_error =
+        http_status >= 400 && http_status < 500 && http_status != 408 && http_status != 409 && http_status != 429;
+    bool retryable = !(category == "upstream_api_error" && (client_error || type == "invalid_request_error"));
+    return Failure{std::move(category), std::move(text), retryable};
+}
+
+void raise(ahp::Call& call, const Failure& f, std::int64_t retry_after_ms) {
+    json::object hint;
+    if (retry_after_ms >= 0 && (f.category == "rate_limit" || f.category == "upstream_api_error")) {
+        hint["retry_after_ms"] = retry_after_ms;
+    }
+    if (!f.retryable) hint["retryable"] = false;
+    if (!hint.empty()) {
+        std::string text = json::serialize(hint);
+        call.host()->call_set_result(call.raw(), ahp::to_str(text));
+    }
+    throw ahp::Error(f.category, f.message);
 }
 
 std::string_view str(const json::object& o, std::string_view key) {
@@ -199,11 +229,21 @@ void append_quoted(std::string& out, std::string_view s) {
         out.append(s.data() + run, i - run);
         run = i + 1;
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
             default:
                 out += "\\u00";
                 out += kHex[c >> 4];
@@ -220,43 +260,59 @@ void append_key(std::string& out, std::string_view key) {
     out += ':';
 }
 
-void append_value(std::string& out, const json::value& v) { out += json::serialize(v); }
-
-std::string message_text(const json::object& message) {
-    const json::value* content = message.if_contains("content");
-    if (!content) return {};
-    if (const json::string* s = content->if_string()) return std::string(*s);
-    std::string out;
-    bool first = true;
-    if (const json::array* parts = content->if_array()) {
-        for (const json::value& p : *parts) {
-            const json::object* part = p.if_object();
-            if (!part || str(*part, "type") != "text") continue;
-            if (!first) out += '\n';
-            out += str(*part, "text");
-            first = false;
-        }
-    }
-    return out;
+void append_value(std::string& out, const json::value& v) {
+    out += json::serialize(v);
 }
 
-std::string tool_result_text(const json::object& part) {
+std::string_view message_text(const json::object& message, std::string& buffer) {
+    const json::value* content = message.if_contains("content");
+    if (!content) return {};
+    if (const json::string* s = content->if_string()) return *s;
+    const json::array* parts = content->if_array();
+    if (!parts) return {};
+    std::string_view only;
+    std::size_t count = 0;
+    for (const json::value& p : *parts) {
+        const json::object* part = p.if_object();
+        if (!part || str(*part, "type") != "text") continue;
+        if (count++ == 0) {
+            only = str(*part, "text");
+        } else {
+            if (count == 2) buffer.assign(only);
+            buffer += '\n';
+            buffer += str(*part, "text");
+        }
+    }
+    return count > 1 ? std::string_view(buffer) : only;
+}
+
+std::string_view tool_result_text(const json::object& part, std::string& buffer) {
     const json::value* result = part.if_contains("result");
-    std::string text;
-    if (!result || result->is_null()) text = "";
-    else if (const json::string* s = result->if_string()) text = std::string(*s);
-    else text = json::serialize(*result);
+    std::string_view text;
+    if (const json::string* s = result ? result->if_string() : nullptr) {
+        text = *s;
+    } else if (result && !result->is_null()) {
+        buffer = json::serialize(*result);
+        text = buffer;
+    }
     const json::value* err = part.if_contains("is_error");
-    if (err && err->is_bool() && err->get_bool() && text.compare(0, 5, "Error") != 0) text = "Error: " + text;
+    if (err && err->is_bool() && err->get_bool() && text.substr(0, 5) != "Error") {
+        std::string prefixed = "Error: ";
+        prefixed += text;
+        buffer = std::move(prefixed);
+        text = buffer;
+    }
     return text;
 }
 
 void walk_history(const json::object& request, HistoryVisitor& visitor) {
     const json::array* messages = arr(request, "messages");
     if (!messages) return;
-    std::vector<std::string> pending;  // calls still waiting for their result
+    std::vector<std::string_view> pending;  // calls still waiting for their result
+    std::vector<const json::object*> calls;
+    std::string text_buffer, result_buffer;
     auto flush = [&] {
-        for (const std::string& id : pending) {
+        for (std::string_view id : pending) {
             visitor.tool_result(id, "Error: no result was recorded for this tool call (the turn was interrupted)");
         }
         pending.clear();
@@ -265,7 +321,7 @@ void walk_history(const json::object& request, HistoryVisitor& visitor) {
         const json::object* m = mv.if_object();
         if (!m) continue;
         std::string_view role = str(*m, "role");
-        std::vector<const json::object*> calls;
+        calls.clear();
         bool had_results = false;
         if (const json::array* parts = arr(*m, "content")) {
             for (const json::value& pv : *parts) {
@@ -275,18 +331,18 @@ void walk_history(const json::object& request, HistoryVisitor& visitor) {
                 if (type == "tool_call") {
                     calls.push_back(part);
                 } else if (type == "tool_result") {
-                    std::string id(str(*part, "tool_call_id"));
+                    std::string_view id = str(*part, "tool_call_id");
                     pending.erase(std::remove(pending.begin(), pending.end(), id), pending.end());
-                    visitor.tool_result(id, tool_result_text(*part));
+                    visitor.tool_result(id, tool_result_text(*part, result_buffer));
                     had_results = true;
                 }
             }
         }
-        std::string text = message_text(*m);
+        std::string_view text = message_text(*m, text_buffer);
         if (role == "agent") {
             flush();
             if (!text.empty() || !calls.empty()) visitor.agent(text, calls);
-            for (const json::object* c : calls) pending.emplace_back(str(*c, "id"));
+            for (const json::object* c : calls) pending.push_back(str(*c, "id"));
         } else if (role != "tool_result" && (!had_results || !text.empty())) {
             flush();
             visitor.user(text);
@@ -314,7 +370,8 @@ void exchange(ahp::Call& call, const Settings& settings, std::string_view path, 
     std::string url = settings.base_url + std::string(path);
     json::object headers{{"content-type", "application/json"}, {"accept", "text/event-stream"}};
     if (!settings.api_key.empty()) headers["authorization"] = "Bearer " + settings.api_key;
-    json::object params{{"method", "POST"}, {"url", url}, {"headers", std::move(headers)}, {"body", body}, {"stream", true}};
+    json::object params{
+        {"method", "POST"}, {"url", url}, {"headers", std::move(headers)}, {"body", body}, {"stream", true}};
 
     enum class Mode { kUnknown, kSse, kJson } mode = Mode::kUnknown;
     std::string whole;  // a JSON answer, or leading whitespace before the kind is known
@@ -358,7 +415,7 @@ void exchange(ahp::Call& call, const Settings& settings, std::string_view path, 
         reply = call.request_stream("http.request", params, on_chunk);
     } catch (const ahp::Error& e) {
         if (thrown) std::rethrow_exception(thrown);
-        if (answer.has_failure) throw ahp::Error(answer.failure.category, answer.failure.message);
+        if (answer.has_failure) raise(call, answer.failure);
         if (e.status() == AHP_CANCELLED) throw ahp::Cancelled();
         std::string what = e.what();
         if (what.compare(0, 15, "network_error: ") == 0) what.erase(0, 15);
@@ -377,19 +434,20 @@ void exchange(ahp::Call& call, const Settings& settings, std::string_view path, 
         json::value parsed = json::parse(reply_body, ec);
         const json::object* po = ec ? nullptr : parsed.if_object();
         Failure f;
-        if (po && po->contains("error")) f = failure_of(po->at("error"), static_cast<int>(status), request_id, where);
-        else if (po && po->contains("message")) f = failure_of(parsed, static_cast<int>(status), request_id, where);
-        else f = failure_of(json::string(reply_body.empty() ? "(no body)" : excerpt(reply_body)), static_cast<int>(status), request_id, where);
+        if (po && po->contains("error"))
+            f = failure_of(po->at("error"), static_cast<int>(status), request_id, where);
+        else if (po && po->contains("message"))
+            f = failure_of(parsed, static_cast<int>(status), request_id, where);
+        else
+            f = failure_of(json::string(reply_body.empty() ? "(no body)" : excerpt(reply_body)),
+                           static_cast<int>(status), request_id, where);
         if ((status == 401 || status == 403) && settings.api_key.empty()) {
             f.message += " (no API key was sent: set OPENAI_API_KEY or the driver config 'api_key')";
         }
-        if (f.category == "rate_limit" || f.category == "upstream_api_error") {
-            if (std::int64_t ms = retry_after_ms(reply_headers); ms >= 0) {
-                std::string hint = json::serialize(json::object{{"retry_after_ms", ms}});
-                call.host()->call_set_result(call.raw(), ahp::to_str(hint));
-            }
-        }
-        throw ahp::Error(f.category, f.message);
+        std::string_view should_retry = reply_headers ? str(*reply_headers, "x-should-retry") : std::string_view();
+        if (should_retry == "false") f.retryable = false;
+        if (should_retry == "true") f.retryable = true;
+        raise(call, f, retry_after_ms(reply_headers));
     }
     if (mode == Mode::kUnknown && !reply_body.empty()) on_chunk(reply_body);  // a host that did not stream
     if (thrown) std::rethrow_exception(thrown);
@@ -398,10 +456,10 @@ void exchange(ahp::Call& call, const Settings& settings, std::string_view path, 
             boost::system::error_code ec;
             json::value parsed = json::parse(whole, ec);
             if (ec || !parsed.is_object()) {
-                answer.fail("upstream_api_error", "openai: the answer from " + url + " is neither SSE nor a JSON object: " + excerpt(whole));
+                answer.fail("upstream_api_error",
+                            "openai: the answer from " + url + " is neither SSE nor a JSON object: " + excerpt(whole));
             } else if (const json::value* e = parsed.get_object().if_contains("error"); e && !e->is_null()) {
-                Failure f = failure_of(*e, 0, request_id, "error from " + url);
-                answer.fail(f.category, f.message);
+                answer.fail(failure_of(*e, 0, request_id, "error from " + url));
             } else {
                 protocol.on_body(parsed.get_object());
             }
@@ -410,7 +468,7 @@ void exchange(ahp::Call& call, const Settings& settings, std::string_view path, 
             protocol.on_end();
         }
     }
-    if (answer.has_failure) throw ahp::Error(answer.failure.category, answer.failure.message);
+    if (answer.has_failure) raise(call, answer.failure);
 }
 
 json::value result_of(Answer& answer, std::int64_t iteration) {
@@ -428,7 +486,8 @@ json::value result_of(Answer& answer, std::int64_t iteration) {
             args = json::parse(text, ec);
             if (ec) {
                 throw ahp::Error("upstream_api_error", "openai: the model's arguments for tool '" + c.name +
-                                                           "' are not valid JSON (" + ec.message() + "): " + excerpt(text));
+                                                           "' are not valid JSON (" + ec.message() +
+                                                           "): " + excerpt(text));
             }
             if (args.is_null()) args = json::object();
         }
@@ -443,7 +502,8 @@ json::value result_of(Answer& answer, std::int64_t iteration) {
                        {"output_tokens", answer.output_tokens},
                        {"cache_read_tokens", answer.cached_tokens},
                        {"cache_write_tokens", 0}};
-    return json::object{{"text", answer.text}, {"tool_calls", std::move(calls)}, {"usage", std::move(usage)}, {"stop_reason", stop}};
+    return json::object{
+        {"text", answer.text}, {"tool_calls", std::move(calls)}, {"usage", std::move(usage)}, {"stop_reason", stop}};
 }
 
 }  // namespace openai

@@ -17,12 +17,12 @@ namespace json = ahp::json;
 
 /// The driver's resolved settings (config first, then the environment, then defaults).
 struct Settings {
-    std::string api = "chat";  ///< "chat" or "responses"
-    std::string base_url;      ///< without a trailing '/'
-    std::string api_key;       ///< may be empty for a local server
+    std::string api = "chat";     ///< "chat" or "responses"
+    std::string base_url;         ///< without a trailing '/'
+    std::string api_key;          ///< may be empty for a local server
     std::int64_t max_tokens = 0;  ///< 0: not sent
-    bool local = false;        ///< the base URL names a loopback or private host
-    bool official = false;     ///< the base URL is api.openai.com
+    bool local = false;           ///< the base URL names a loopback or private host
+    bool official = false;        ///< the base URL is api.openai.com
 };
 
 /// Whether a URL's host is loopback, private, link-local or a local-only name (localhost,
@@ -35,12 +35,13 @@ std::string url_host(std::string_view url);
 struct Failure {
     std::string category;  ///< auth_error, rate_limit, model_not_found, context_length, …
     std::string message;
+    bool retryable = true;  ///< false: the host must not retry even a retryable category (a 400)
 };
 
 /// One tool call being assembled.
 struct PendingCall {
-    std::string key;        ///< what the stream addresses it by (chat index, responses item id)
-    std::string id;         ///< the id the tool result goes back under
+    std::string key;  ///< what the stream addresses it by (chat index, responses item id)
+    std::string id;   ///< the id the tool result goes back under
     std::string name;
     std::string arguments;  ///< JSON text, accumulated
 };
@@ -59,6 +60,8 @@ struct Answer {
 
     /// Record the first failure (later ones are consequences of it).
     void fail(std::string category, std::string message);
+    /// Record the first failure (later ones are consequences of it).
+    void fail(Failure f);
     /// The call addressed by key, or nullptr.
     PendingCall* find(std::string_view key);
 };
@@ -66,6 +69,9 @@ struct Answer {
 /// The category for an API error: HTTP status (0 inside a stream), OpenAI's error code and type,
 /// and its message (compatible servers often send only a message).
 std::string category_of(int http_status, std::string_view code, std::string_view type, std::string_view message);
+/// Fail the call with f: a retry hint {retry_after_ms (when >= 0), retryable: false (when
+/// not)} is set on the call first, then ahp::Error is thrown with f's category.
+[[noreturn]] void raise(ahp::Call& call, const Failure& f, std::int64_t retry_after_ms = -1);
 /// A Failure from an OpenAI error object {message, type, code, param} (or a bare string), as
 /// found in an HTTP error body, a stream chunk or a failed response.
 Failure failure_of(const json::value& error, int http_status, std::string_view request_id, std::string_view where);
@@ -89,10 +95,11 @@ void append_key(std::string& out, std::string_view key);
 /// Append a JSON value's text.
 void append_value(std::string& out, const json::value& v);
 
-/// The text of a canonical message's text parts, joined with '\n'.
-std::string message_text(const json::object& message);
-/// A tool_result part's result as the text the model sees.
-std::string tool_result_text(const json::object& part);
+/// The text of a canonical message's text parts, joined with '\n' (in buffer when there are
+/// several).
+std::string_view message_text(const json::object& message, std::string& buffer);
+/// A tool_result part's result as the text the model sees (in buffer when it had to be made).
+std::string_view tool_result_text(const json::object& part, std::string& buffer);
 /// The prompt_cache_key a request asks for ("" when prompt caching is off).
 std::string prompt_cache_key(const json::object& request);
 /// The request's max_tokens, else the configured one (0: none).
@@ -103,11 +110,11 @@ class HistoryVisitor {
 public:
     virtual ~HistoryVisitor() = default;
     /// A user message's text.
-    virtual void user(const std::string& text) = 0;
+    virtual void user(std::string_view text) = 0;
     /// An agent message: its text ("" if none) and its tool_call parts {id, name, arguments}.
-    virtual void agent(const std::string& text, const std::vector<const json::object*>& calls) = 0;
+    virtual void agent(std::string_view text, const std::vector<const json::object*>& calls) = 0;
     /// The result of one tool call, as text.
-    virtual void tool_result(const std::string& call_id, const std::string& output) = 0;
+    virtual void tool_result(std::string_view call_id, std::string_view output) = 0;
 };
 /// Walk request.messages in order. Every tool call gets a result before the next user or agent
 /// message: one whose result is missing (an interrupted turn) gets an error result, since both

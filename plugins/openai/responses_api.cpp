@@ -14,9 +14,9 @@ class ResponsesHistory : public HistoryVisitor {
 public:
     explicit ResponsesHistory(std::string& out) : out_(out) {}
 
-    void user(const std::string& text) override { message("user", text); }
+    void user(std::string_view text) override { message("user", text); }
 
-    void agent(const std::string& text, const std::vector<const json::object*>& calls) override {
+    void agent(std::string_view text, const std::vector<const json::object*>& calls) override {
         if (!text.empty()) message("assistant", text);
         for (const json::object* c : calls) {
             if (out_.back() != '[') out_ += ',';
@@ -31,7 +31,7 @@ public:
         }
     }
 
-    void tool_result(const std::string& call_id, const std::string& output) override {
+    void tool_result(std::string_view call_id, std::string_view output) override {
         if (out_.back() != '[') out_ += ',';
         out_ += R"({"type":"function_call_output","call_id":)";
         append_quoted(out_, call_id);
@@ -41,7 +41,7 @@ public:
     }
 
 private:
-    void message(std::string_view role, const std::string& text) {
+    void message(std::string_view role, std::string_view text) {
         if (out_.back() != '[') out_ += ',';
         out_ += R"({"role":)";
         append_quoted(out_, role);
@@ -63,7 +63,8 @@ public:
         json::value v = json::parse(event.data, ec);
         const json::object* o = ec ? nullptr : v.if_object();
         if (!o) {
-            answer.fail("upstream_api_error", "openai: a Responses stream event is not a JSON object: " + event.data.substr(0, 200));
+            answer.fail("upstream_api_error",
+                        "openai: a Responses stream event is not a JSON object: " + event.data.substr(0, 200));
             return;
         }
         std::string_view type = str(*o, "type");
@@ -77,15 +78,18 @@ public:
         } else if (type == "response.function_call_arguments.delta") {
             call_for(*o).arguments += str(*o, "delta");
         } else if (type == "response.function_call_arguments.done") {
-            if (const json::value* a = o->if_contains("arguments"); a && a->is_string()) call_for(*o).arguments = std::string(a->get_string());
+            if (const json::value* a = o->if_contains("arguments"); a && a->is_string())
+                call_for(*o).arguments = std::string(a->get_string());
         } else if (type == "response.completed" || type == "response.incomplete" || type == "response.failed") {
-            if (const json::object* response = obj(*o, "response")) read_response(*response, type.substr(9));
-            else answer.fail("upstream_api_error", "openai: " + std::string(type) + " without a response");
+            if (const json::object* response = obj(*o, "response"))
+                read_response(*response, type.substr(9));
+            else
+                answer.fail("upstream_api_error", "openai: " + std::string(type) + " without a response");
         } else if (type == "error") {
             // {"type":"error","code","message","param"}, or the error nested under "error".
             const json::object* e = obj(*o, "error");
             Failure f = failure_of(e ? json::value(*e) : v, 0, "", "error in the Responses stream");
-            answer.fail(f.category, f.message);
+            answer.fail(f);
         }
     }
 
@@ -139,8 +143,9 @@ private:
         }
         if (status == "failed") {
             const json::value* e = response.if_contains("error");
-            Failure f = failure_of(e && !e->is_null() ? *e : json::value("the response failed"), 0, "", "response.failed");
-            answer.fail(f.category, f.message);
+            Failure f =
+                failure_of(e && !e->is_null() ? *e : json::value("the response failed"), 0, "", "response.failed");
+            answer.fail(f);
             return;
         }
         // What the stream did not deliver piecemeal (or a non-streamed body) comes from the output.
@@ -160,8 +165,10 @@ private:
                             const json::object* part = cv.if_object();
                             if (!part) continue;
                             std::string_view ptype = str(*part, "type");
-                            if (ptype == "output_text") emit_text(call_, answer, str(*part, "text"));
-                            else if (ptype == "refusal") emit_text(call_, answer, str(*part, "refusal"));
+                            if (ptype == "output_text")
+                                emit_text(call_, answer, str(*part, "text"));
+                            else if (ptype == "refusal")
+                                emit_text(call_, answer, str(*part, "refusal"));
                         }
                     }
                 }
@@ -207,8 +214,10 @@ std::string responses_request_body(const json::object& request, const Settings& 
             append_quoted(body, str(*t, "description"));
             append_key(body, "parameters");
             const json::value* params = t->if_contains("parameters");
-            if (params && params->is_object()) append_value(body, *params);
-            else body += R"({"type":"object","properties":{}})";
+            if (params && params->is_object())
+                append_value(body, *params);
+            else
+                body += R"({"type":"object","properties":{}})";
             // strict: false, as in Chat Completions: strict mode refuses schemas with optional
             // properties, which many tools have.
             body += R"(,"strict":false})";
@@ -228,6 +237,8 @@ std::string responses_request_body(const json::object& request, const Settings& 
     return body;
 }
 
-std::unique_ptr<Protocol> make_responses_protocol(ahp::Call& call) { return std::make_unique<ResponsesProtocol>(call); }
+std::unique_ptr<Protocol> make_responses_protocol(ahp::Call& call) {
+    return std::make_unique<ResponsesProtocol>(call);
+}
 
 }  // namespace openai

@@ -207,7 +207,7 @@ TEST_F(OpenAiHttp, ConnectionDroppedBeforeAnyOutputIsRetried) {
     EXPECT_EQ(server.request_count(), 3u);
 }
 
-TEST_F(OpenAiHttp, AuthAndModelErrorsAreNotRetried) {
+TEST_F(OpenAiHttp, AuthModelAndInvalidRequestErrorsAreNotRetried) {
     struct Case {
         const char* file;
         int status;
@@ -217,10 +217,15 @@ TEST_F(OpenAiHttp, AuthAndModelErrorsAreNotRetried) {
     };
     for (const Case& c : {Case{"chat_error_401_invalid_api_key.json", 401, "auth_error", "chat", "/v1/chat/completions"},
                           Case{"chat_error_404_model_not_found.json", 404, "model_not_found", "chat", "/v1/chat/completions"},
-                          Case{"responses_error_401_invalid_api_key.json", 401, "auth_error", "responses", "/v1/responses"}}) {
+                          Case{"responses_error_401_invalid_api_key.json", 401, "auth_error", "responses", "/v1/responses"},
+                          Case{"", 400, "upstream_api_error", "chat", "/v1/chat/completions"}}) {
         SCOPED_TRACE(c.file);
         server.clear_requests();
-        FakeResponse r = FakeResponse::json(fixture(c.file), c.status);
+        // The 400 is OpenAI's documented shape (not recorded): a refused request is not retried either.
+        FakeResponse r = FakeResponse::json(
+            *c.file ? fixture(c.file)
+                    : R"({"error":{"message":"Invalid schema for function 'multiply'","type":"invalid_request_error","param":"tools[0].function.parameters","code":"invalid_function_parameters"}})",
+            c.status);
         r.headers.emplace_back("x-request-id", "req_recorded");
         server.route("POST", c.path, r);
         auto rt = runtime(c.api);

@@ -569,8 +569,11 @@ TEST(OpenAiDriver, SynthesizedErrorsMapToCategoriesWithRetryHints) {
     EXPECT_EQ(server.error_code, "upstream_api_error");
     EXPECT_EQ(server.result, json::value(json::object{{"retry_after_ms", 1000}}));
     EXPECT_EQ(fail_with({503, {}, "<html>upstream connect error</html>"}).error_code, "upstream_api_error");
-    EXPECT_EQ(fail_with({400, {}, error_body("Invalid value for 'tools'", "invalid_request_error", "invalid_value")}).error_code,
-              "upstream_api_error");
+    Outcome invalid = fail_with({400, {}, error_body("Invalid value for 'tools'", "invalid_request_error", "invalid_value")});
+    EXPECT_EQ(invalid.error_code, "upstream_api_error");
+    EXPECT_EQ(invalid.result, json::value(json::object{{"retryable", false}})) << "a refused request is not retried";
+    Outcome told = fail_with({500, {{"x-should-retry", "false"}}, error_body("no", "server_error", "")});
+    EXPECT_EQ(told.result, json::value(json::object{{"retryable", false}})) << "x-should-retry: false";
     // A compatible server's shapes: Ollama {"error":"…"} and vLLM {"object":"error","message":…}.
     Outcome ollama = fail_with({404, {}, R"({"error":"model \"llama9\" not found, try pulling it first"})"}, {{"base_url", "http://localhost:11434/v1"}});
     EXPECT_EQ(ollama.error_code, "model_not_found");
@@ -733,6 +736,7 @@ TEST(OpenAiDriver, PromptCacheKeyMaxTokensAndSystemPrompt) {
 TEST(OpenAiDriver, ToolCallWithoutResultGetsAnErrorResultBeforeTheNextMessage) {
     json::object request = ask();
     json::array& messages = request["messages"].as_array();
+    messages[0].as_object()["content"].as_array().push_back(json::object{{"type", "text"}, {"text", "Exactly."}});
     messages.push_back(json::object{{"role", "agent"}, {"content", json::array{json::object{{"type", "text"}, {"text", "Let me check."}},
                                                                                json::object{{"type", "tool_call"}, {"id", "call_x"}, {"name", "multiply"}, {"arguments", json::object{{"a", 1}, {"b", 2}}}}}}});
     messages.push_back(json::object{{"role", "user"}, {"content", json::array{json::object{{"type", "text"}, {"text", "go on"}}}}});
@@ -744,6 +748,7 @@ TEST(OpenAiDriver, ToolCallWithoutResultGetsAnErrorResultBeforeTheNextMessage) {
     json::object body = d.body();
     const json::array& sent = body.at("messages").as_array();
     ASSERT_EQ(sent.size(), 6u);
+    EXPECT_EQ(sent[0].at("content"), "What is 1231 * 2331?\nExactly.") << "text parts joined";
     EXPECT_EQ(sent[1].at("content"), "Let me check.");
     EXPECT_EQ(sent[1].at("tool_calls").at(0).at("function").at("arguments"), R"({"a":1,"b":2})");
     EXPECT_EQ(sent[2].at("role"), "tool");
