@@ -25,8 +25,6 @@ namespace {
 namespace json = ahp::json;
 using compaction::CutPoint;
 
-constexpr const char* kId = "compaction";
-constexpr const char* kVersion = "1.0.0";
 
 constexpr const char* kSummarySystem =
     "You summarise the earlier part of a session between a user and an AI coding agent, so that the agent can "
@@ -137,6 +135,12 @@ struct Done {
 
 class Compaction : public ahp::Capability {
 public:
+    /// hook.before_model answers "below the threshold" ({}) from the leading scalars alone.
+    std::optional<std::string> invoke_raw(std::string_view method, std::string_view params, ahp::Call&) override {
+        if (method == "hook.before_model" && below(params)) return std::string("{}");
+        return std::nullopt;
+    }
+
     explicit Compaction(json::object cfg) : Capability(std::move(cfg)) {
         const json::object& c = config();
         static constexpr std::string_view kKnown[] = {"context_window", "threshold", "keep_recent_turns",
@@ -316,27 +320,6 @@ private:
     std::map<std::string, std::string> given_up_;  // session → the turn in which no compaction was possible
 };
 
-/// hook.before_model answers below the threshold from estimated_tokens alone; the rest through the SDK.
-ahp_status invoke_entry(ahp_instance* instance, ahp_str method, ahp_str params, ahp_call* call) noexcept {
-    auto* inst = reinterpret_cast<ahp::detail::Instance*>(instance);
-    if (inst && ahp::to_view(method) == "hook.before_model" &&
-        static_cast<const Compaction&>(*inst->plugin).below(ahp::to_view(params))) {
-        inst->host->call_set_result(call, ahp::to_str("{}"));
-        return AHP_OK;
-    }
-    return ahp::detail::Thunks<Compaction>::invoke(instance, method, params, call, kId, kVersion);
-}
-
-const ahp_plugin_v1 kTable = {sizeof(ahp_plugin_v1),
-                              AHP_MAKE_VERSION(AHP_ABI_MAJOR, AHP_TARGET_MINOR),
-                              kId,
-                              kVersion,
-                              &ahp::detail::Thunks<Compaction>::create,
-                              &ahp::detail::Thunks<Compaction>::destroy,
-                              &invoke_entry};
-
 }  // namespace
 
-extern "C" __attribute__((visibility("default"))) const ahp_plugin_v1* ahp_plugin_entry_v1(void) {
-    return &kTable;
-}
+AHP_PLUGIN(Compaction, "compaction", "1.0.0")

@@ -21,8 +21,6 @@ namespace {
 namespace json = ahp::json;
 using loopdet::Detection;
 
-constexpr const char* kId = "loop_detection";
-constexpr const char* kVersion = "1.0.0";
 constexpr const char* kNotesKey = "loop_detection.notes";
 
 [[noreturn]] void bad_config(const std::string& what) {
@@ -154,6 +152,12 @@ std::string what_repeats(const Detection& d) {
 
 class LoopDetection : public ahp::Capability {
 public:
+    /// hook.before_model straight from the params text (no parse of the history).
+    std::optional<std::string> invoke_raw(std::string_view method, std::string_view params, ahp::Call& call) override {
+        if (method != "hook.before_model") return std::nullopt;
+        return before_model(params, call);
+    }
+
     explicit LoopDetection(json::object cfg) : Capability(std::move(cfg)), settings_(parse_settings(config())) {
         on_hook("before_model", [this](const json::object& params, ahp::Call& call) -> json::value {
             return json::parse(before_model(json::serialize(params), call));
@@ -232,30 +236,6 @@ private:
     std::map<std::string, std::pair<std::string, int>> memory_;  // session → (turn, notes)
 };
 
-/// hook.before_model straight from the params text; every other method through the SDK.
-ahp_status invoke_entry(ahp_instance* instance, ahp_str method, ahp_str params, ahp_call* call) noexcept {
-    auto* inst = reinterpret_cast<ahp::detail::Instance*>(instance);
-    if (inst && ahp::to_view(method) == "hook.before_model") {
-        return ahp::detail::guarded(inst->host, call, [&]() -> ahp_status {
-            ahp::Call c(inst->host, call);
-            std::string answer = static_cast<LoopDetection&>(*inst->plugin).before_model(ahp::to_view(params), c);
-            inst->host->call_set_result(call, ahp::to_str(answer));
-            return AHP_OK;
-        });
-    }
-    return ahp::detail::Thunks<LoopDetection>::invoke(instance, method, params, call, kId, kVersion);
-}
-
-const ahp_plugin_v1 kTable = {sizeof(ahp_plugin_v1),
-                              AHP_MAKE_VERSION(AHP_ABI_MAJOR, AHP_TARGET_MINOR),
-                              kId,
-                              kVersion,
-                              &ahp::detail::Thunks<LoopDetection>::create,
-                              &ahp::detail::Thunks<LoopDetection>::destroy,
-                              &invoke_entry};
-
 }  // namespace
 
-extern "C" __attribute__((visibility("default"))) const ahp_plugin_v1* ahp_plugin_entry_v1(void) {
-    return &kTable;
-}
+AHP_PLUGIN(LoopDetection, "loop_detection", "1.0.0")

@@ -16,8 +16,6 @@ namespace {
 
 namespace json = ahp::json;
 
-constexpr const char* kId = "tool_output";
-constexpr const char* kVersion = "1.0.0";
 constexpr std::int64_t kDefaultThreshold = 16 * 1024;
 constexpr std::int64_t kDefaultPreview = 2 * 1024;
 /// A member is not worth bounding unless the preview saves at least this much.
@@ -64,6 +62,12 @@ bool main_member(std::string_view key) {
 
 class ToolOutput : public ahp::Capability {
 public:
+    /// hook.after_tool answers a small result ({}: unchanged) from the params' size alone.
+    std::optional<std::string> invoke_raw(std::string_view method, std::string_view params, ahp::Call&) override {
+        if (method == "hook.after_tool" && small(params.size())) return std::string("{}");
+        return std::nullopt;
+    }
+
     explicit ToolOutput(json::object cfg) : Capability(std::move(cfg)) {
         const json::object& c = config();
         for (const auto& kv : c) {
@@ -158,27 +162,6 @@ private:
     std::vector<std::string> skip_;
 };
 
-/// hook.after_tool answers small results from the params' size; everything else through the SDK.
-ahp_status invoke_entry(ahp_instance* instance, ahp_str method, ahp_str params, ahp_call* call) noexcept {
-    auto* inst = reinterpret_cast<ahp::detail::Instance*>(instance);
-    if (inst && ahp::to_view(method) == "hook.after_tool" &&
-        static_cast<const ToolOutput&>(*inst->plugin).small(params.len)) {
-        inst->host->call_set_result(call, ahp::to_str("{}"));
-        return AHP_OK;
-    }
-    return ahp::detail::Thunks<ToolOutput>::invoke(instance, method, params, call, kId, kVersion);
-}
-
-const ahp_plugin_v1 kTable = {sizeof(ahp_plugin_v1),
-                              AHP_MAKE_VERSION(AHP_ABI_MAJOR, AHP_TARGET_MINOR),
-                              kId,
-                              kVersion,
-                              &ahp::detail::Thunks<ToolOutput>::create,
-                              &ahp::detail::Thunks<ToolOutput>::destroy,
-                              &invoke_entry};
-
 }  // namespace
 
-extern "C" __attribute__((visibility("default"))) const ahp_plugin_v1* ahp_plugin_entry_v1(void) {
-    return &kTable;
-}
+AHP_PLUGIN(ToolOutput, "tool_output", "1.0.0")

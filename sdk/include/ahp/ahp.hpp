@@ -187,6 +187,13 @@ public:
     virtual json::object describe() const = 0;
     /// Dispatch one method; throw Error(…, AHP_NOT_FOUND) for an unknown one.
     virtual json::value invoke(std::string_view method, const json::object& params, Call& call) = 0;
+    /// A fast path on the raw params text, tried before they are parsed: return the JSON answer
+    /// text to answer the call, or nullopt to have it parsed and dispatched by invoke(). For hooks
+    /// that run before every model call and can usually answer from a few fields.
+    virtual std::optional<std::string> invoke_raw(std::string_view method, std::string_view params, Call& call) {
+        (void)method, (void)params, (void)call;
+        return std::nullopt;
+    }
 
 protected:
     /// The instance's config, as given by the harness.
@@ -386,6 +393,9 @@ struct Thunks {
                 d.emplace("version", version);
                 d.emplace("abi", std::to_string(AHP_ABI_MAJOR) + "." + std::to_string(AHP_TARGET_MINOR));
                 answer = std::move(d);
+            } else if (std::optional<std::string> raw = inst->plugin->invoke_raw(m, to_view(params), c)) {
+                inst->host->call_set_result(call, to_str(*raw));
+                return AHP_OK;
             } else {
                 json::object p;
                 if (params.len != 0) {
