@@ -4,6 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <random>
+#include <vector>
 #include <functional>
 #include <regex>
 #include <set>
@@ -61,6 +65,24 @@ TEST(EventTest, EnvelopeFieldOrderAndContext) {
                                    R"("context":{},"data":{}})");
     event.turn_id = "u";
     EXPECT_EQ(to_json(event).at("context"), json::parse(R"({"turn_id":"u"})"));
+    EXPECT_EQ(to_json_line(event), json::serialize(to_json(event)));
+}
+
+TEST(EventTest, JsonLineEscapesLikeTheJsonObject) {
+    Event event;
+    event.id = "quote\"back\\slash";
+    event.type = "tab\there";
+    event.ts = "new\nline";
+    event.session_id = std::string("nul\0ctl\x01", 8);
+    event.sequence = 42;
+    event.turn_id = "\xc3\xa9t\xc3\xa9";
+    event.data = json::object{{"text", "a \"b\"\n"}, {"n", 1}};
+    const std::string line = to_json_line(event);
+    EXPECT_EQ(line, json::serialize(to_json(event)));
+    const Event back = event_from_json(json::parse(line));
+    EXPECT_EQ(back.id, event.id);
+    EXPECT_EQ(back.session_id, event.session_id);
+    EXPECT_EQ(back.turn_id, event.turn_id);
 }
 
 TEST(EventTest, ContextIsOptionalOnInput) {
@@ -148,6 +170,34 @@ TEST(EventTest, NowIsRfc3339UtcWithMillis) {
     const std::regex shape(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$)");
     const std::string now = now_rfc3339();
     EXPECT_TRUE(std::regex_match(now, shape)) << now;
+}
+
+/// What gmtime_r says, the slow way format_rfc3339 used to take.
+std::string reference_rfc3339(std::int64_t ms) {
+    std::int64_t s = ms / 1000, milli = ms % 1000;
+    if (milli < 0) milli += 1000, --s;
+    const std::time_t t = static_cast<std::time_t>(s);
+    std::tm utc{};
+    gmtime_r(&t, &utc);
+    char buffer[96];
+    std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
+                  utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(milli));
+    return buffer;
+}
+
+TEST(EventTest, Rfc3339AgreesWithGmtimeOnEveryKindOfDay) {
+    using std::chrono::milliseconds;
+    using std::chrono::system_clock;
+    std::vector<std::int64_t> samples = {
+        0, 1, 999, -1, -1000, -86400000, 951782400000 /* 2000-02-29 */, 951868799999, 4107542400000 /* 2100-03-01 */,
+        1700000000123, 68256000000 /* 1972-02-29 */, 9214646399999 /* 2261-12-31T23:59:59.999 */};
+    std::mt19937_64 rng(42);
+    // system_clock counts nanoseconds in 64 bits: 1678 to 2262.
+    std::uniform_int_distribution<std::int64_t> any(-2208988800000 /* 1900 */, 9214646399999);
+    for (int i = 0; i < 20000; ++i) samples.push_back(any(rng));
+    for (std::int64_t ms : samples) {
+        ASSERT_EQ(format_rfc3339(system_clock::time_point(milliseconds(ms))), reference_rfc3339(ms)) << ms;
+    }
 }
 
 }  // namespace
