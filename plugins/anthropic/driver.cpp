@@ -89,8 +89,7 @@ public:
         json::object headers{{"content-type", "application/json"}, {"anthropic-version", kApiVersion}};
         if (options_.stream) headers["accept"] = "text/event-stream";
         if (!api_key_.empty()) headers["x-api-key"] = api_key_;
-        json::object params{
-            {"method", "POST"}, {"url", url_}, {"headers", std::move(headers)}, {"body", std::move(body)}};
+        json::object params{{"method", "POST"}, {"url", url_}, {"headers", std::move(headers)}};  // body: beside
         if (timeout_ms_ > 0) params["timeout_ms"] = timeout_ms_;
         if (options_.stream) params["stream"] = true;
 
@@ -118,7 +117,7 @@ public:
 
         json::value answer;
         try {
-            answer = call.request_stream("http.request", params, on_chunk);
+            answer = call.request_stream("http.request", params, on_chunk, body);
         } catch (const ahp::Error& e) {
             if (failure) std::rethrow_exception(failure);
             if (e.status() == AHP_CANCELLED || call.cancelled()) throw ahp::Cancelled();

@@ -370,8 +370,8 @@ void exchange(ahp::Call& call, const Settings& settings, std::string_view path, 
     std::string url = settings.base_url + std::string(path);
     json::object headers{{"content-type", "application/json"}, {"accept", "text/event-stream"}};
     if (!settings.api_key.empty()) headers["authorization"] = "Bearer " + settings.api_key;
-    json::object params{
-        {"method", "POST"}, {"url", url}, {"headers", std::move(headers)}, {"body", body}, {"stream", true}};
+    // The body goes beside the params (request_with_body): not escaped into them and parsed back.
+    json::object params{{"method", "POST"}, {"url", url}, {"headers", std::move(headers)}, {"stream", true}};
 
     enum class Mode { kUnknown, kSse, kJson } mode = Mode::kUnknown;
     std::string whole;  // a JSON answer, or leading whitespace before the kind is known
@@ -412,7 +412,7 @@ void exchange(ahp::Call& call, const Settings& settings, std::string_view path, 
 
     json::value reply;
     try {
-        reply = call.request_stream("http.request", params, on_chunk);
+        reply = call.request_stream("http.request", params, on_chunk, body);
     } catch (const ahp::Error& e) {
         if (thrown) std::rethrow_exception(thrown);
         if (answer.has_failure) raise(call, answer.failure);

@@ -170,7 +170,8 @@ struct RawHost {
     static void log(ahp_call*, ahp_log_level, ahp_str) noexcept {}
     static const ahp_host_api_v1* api() {
         static const ahp_host_api_v1 t = {
-            sizeof(ahp_host_api_v1), AHP_ABI_VERSION, &set_result, &set_error, &emit, &cancelled, &request, &log};
+            sizeof(ahp_host_api_v1), AHP_ABI_VERSION, &set_result, &set_error, &emit, &cancelled, &request, &log,
+            nullptr};
         return &t;
     }
 

@@ -74,7 +74,7 @@ void BM_ServiceCallAsADriver(benchmark::State& state) {
     manifest.kind = "driver";
     agenthost::CallContext context;
     std::size_t bytes = 0;
-    agenthost::ServiceRequest request{manifest, context, [&](std::string_view b) { return bytes += b.size(), true; }};
+    agenthost::ServiceRequest request{manifest, context, [&](std::string_view b) { return bytes += b.size(), true; }, {}};
     const boost::json::value params =
         boost::json::object{{"method", "POST"},
                             {"url", s.url("/v1/stream")},

@@ -128,5 +128,41 @@ TEST(HttpServiceThroughPlugins, DriverBypassesTheNetworkAccessList) {
     EXPECT_EQ(server.requests()[0].method, "POST");
 }
 
+// ABI 1.1: a body passed beside the params (request_with_body) is sent byte for byte, not
+// escaped into JSON on the way.
+TEST(HttpServiceThroughPlugins, BodyBesideTheParamsArrivesByteForByte) {
+    FakeHttpServer server;
+    server.route("POST", "/echo", FakeResponse::text("ok"));
+    const std::string body = std::string("{\"q\":\"a \\\"quoted\\\" \\\\ word\"}\r\n\u00e9\u6f22\t") + std::string(1, '\0') + "end";
+    auto rt = probe_runtime(json::object{{"url", server.url("/echo")}, {"method", "POST"}, {"body", body}},
+                            allow({"127.0.0.1"}));
+    json::object r = fetched(*rt);
+    ASSERT_FALSE(r.at("is_error").as_bool()) << json::serialize(r);
+    ASSERT_EQ(server.request_count(), 1u);
+    EXPECT_EQ(server.requests()[0].body, body);
+    EXPECT_EQ(server.requests()[0].header("content-length"), std::to_string(body.size()));
+}
+
+TEST(HttpServiceThroughPlugins, ABodyBothBesideAndInTheParamsIsRefused) {
+    FakeHttpServer server;
+    server.route("POST", "/echo", FakeResponse::text("ok"));
+    auto rt = probe_runtime(json::object{{"url", server.url("/echo")}, {"method", "POST"}, {"body", "one"},
+                                         {"params_body", "two"}},
+                            allow({"127.0.0.1"}));
+    json::object r = fetched(*rt);
+    EXPECT_TRUE(r.at("is_error").as_bool());
+    EXPECT_THAT(json::serialize(r.at("result")), HasSubstr("a body both in the params and beside them"));
+    EXPECT_EQ(server.request_count(), 0u);
+}
+
+TEST(HttpServiceThroughPlugins, AServiceThatTakesNoBodyRefusesOne) {
+    FakeHttpServer server;
+    auto rt = probe_runtime(json::object{{"url", server.url("/")}, {"body", "stray"}, {"service", "network.check"}},
+                            allow({"127.0.0.1"}));
+    json::object r = fetched(*rt);
+    EXPECT_TRUE(r.at("is_error").as_bool());
+    EXPECT_THAT(json::serialize(r.at("result")), HasSubstr("the host service network.check takes no body"));
+}
+
 }  // namespace
 }  // namespace agenthost

@@ -11,17 +11,31 @@ namespace {
 
 namespace json = ahp::json;
 
-/// GET (or `method`) `url` through http.request; {status, body, chunks, final_url, truncated}.
-json::object fetch(ahp::Call& call, const std::string& url, bool stream, const std::string& method) {
-    json::object params{{"url", url}, {"method", method}};
-    if (stream) params["stream"] = true;
+/// What one fetch sends.
+struct Fetch {
+    std::string url;
+    bool stream = false;
+    std::string method = "GET";
+    std::string body;         ///< passed beside the params (request_with_body)
+    json::value params_body;  ///< put into the params' "body" as well, when not null
+    std::string service = "http.request";
+};
+
+/// `method` `url` through http.request; {status, body, chunks, final_url, truncated}.
+json::object fetch(ahp::Call& call, const Fetch& f) {
+    json::object params{{"url", f.url}, {"method", f.method}};
+    if (f.stream) params["stream"] = true;
+    if (!f.params_body.is_null()) params["body"] = f.params_body;
     std::int64_t chunks = 0;
     std::string streamed;
-    json::value answer = call.request_stream("http.request", params, [&](std::string_view bytes) {
-        ++chunks;
-        streamed.append(bytes);
-        return true;
-    });
+    json::value answer = call.request_stream(
+        f.service, params,
+        [&](std::string_view bytes) {
+            ++chunks;
+            streamed.append(bytes);
+            return true;
+        },
+        f.body);
     const json::object& a = answer.as_object();
     json::object out{{"status", a.at("status")},
                      {"chunks", chunks},
@@ -36,18 +50,30 @@ json::object fetch(ahp::Call& call, const std::string& url, bool stream, const s
 class NetProbe : public ahp::Capability {
 public:
     explicit NetProbe(json::object config) : Capability(std::move(config)) {
+        json::object string{{"type", "string"}};
         json::object schema{{"type", "object"},
-                            {"properties", json::object{{"url", json::object{{"type", "string"}}},
+                            {"properties", json::object{{"url", string},
                                                         {"stream", json::object{{"type", "boolean"}}},
-                                                        {"method", json::object{{"type", "string"}}}}},
+                                                        {"method", string},
+                                                        {"body", string},
+                                                        {"params_body", string},
+                                                        {"service", string}}},
                             {"required", json::array{"url"}}};
         add_tool({"fetch", "Fetch a URL through the host (http.request).", std::move(schema)},
                  [](const json::object& a, ahp::Call& call) -> json::value {
+                     auto text = [&a](std::string_view key, std::string fallback) {
+                         const json::value* v = a.if_contains(key);
+                         return v && v->is_string() ? std::string(v->get_string()) : fallback;
+                     };
+                     Fetch f;
+                     f.url = text("url", "");
                      const json::value* stream = a.if_contains("stream");
-                     const json::value* method = a.if_contains("method");
-                     return fetch(call, std::string(a.at("url").as_string()),
-                                  stream && stream->is_bool() && stream->get_bool(),
-                                  method && method->is_string() ? std::string(method->get_string()) : "GET");
+                     f.stream = stream && stream->is_bool() && stream->get_bool();
+                     f.method = text("method", "GET");
+                     f.body = text("body", "");
+                     if (const json::value* pb = a.if_contains("params_body")) f.params_body = *pb;
+                     f.service = text("service", "http.request");
+                     return fetch(call, f);
                  });
     }
 };
@@ -68,7 +94,11 @@ public:
         return json::object{{"models", json::array{"net_driver"}}, {"default_model", "net_driver"}};
     }
     json::value chat(const json::object&, ahp::Call& call) override {
-        json::object got = fetch(call, url_, true, "POST");
+        Fetch f;
+        f.url = url_;
+        f.stream = true;
+        f.method = "POST";
+        json::object got = fetch(call, f);
         return json::object{{"text", got.at("body")},
                             {"tool_calls", json::array{}},
                             {"usage", json::object{{"input_tokens", 1}, {"output_tokens", 1}}},

@@ -113,8 +113,10 @@ Chunker random_chunks(unsigned seed) {
 /// One instance of the built plugin with a scripted http.request.
 class Driver {
 public:
-    explicit Driver(json::object config = {{"base_url", "https://api.openai.com/v1"}, {"api_key", "sk-test"}})
-        : host_(FakeHost::open(std::string(AGENTHOST_BUILD_DIR) + "/plugins/openai.so", json::serialize(config))) {
+    explicit Driver(json::object config = {{"base_url", "https://api.openai.com/v1"}, {"api_key", "sk-test"}},
+                    unsigned host_minor = AHP_ABI_MINOR)
+        : host_(FakeHost::open(std::string(AGENTHOST_BUILD_DIR) + "/plugins/openai.so", json::serialize(config),
+                               host_minor)) {
         host_.on_stream_service("http.request", [this](const json::value& params, const FakeHost::ChunkFn& chunk) {
             requests.push_back(params.as_object());
             if (fail_with) throw *fail_with;
@@ -430,6 +432,17 @@ TEST(OpenAiDriver, ChatToolCallRequestIsTheRecordedBodyExactly) {
     EXPECT_EQ(headers.at("content-type"), "application/json");
     EXPECT_EQ(d.requests[0].at("method"), "POST");
     EXPECT_EQ(d.requests[0].at("stream"), true);
+}
+
+// On a 1.0 host (no request_with_body slot) the SDK puts the body into the params instead.
+TEST(OpenAiDriver, AHostWithoutRequestWithBodyGetsTheSameBodyInTheParams) {
+    Driver d({{"base_url", "https://api.openai.com/v1"}, {"api_key", "sk-test"}}, 0);
+    d.replies = {served("chat_stream_tool_call.sse")};
+    json::object recorded = fixture_json("chat_stream_tool_call.request.json");
+    Outcome out = d.chat(canonical_request(recorded));
+    ASSERT_TRUE(out.ok()) << out.error_message;
+    EXPECT_EQ(d.body(), recorded);
+    EXPECT_EQ(out.result.at("tool_calls").as_array().size(), 1u);
 }
 
 TEST(OpenAiDriver, ToolResultGoesBackAsToolMessageAndFunctionCallOutput) {

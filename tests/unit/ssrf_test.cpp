@@ -136,7 +136,7 @@ struct Caller {
     }
     /// The answer, or {"error": status, "message": …}.
     json::value call(const json::object& params, const NetworkAccessList& list) {
-        ServiceRequest request{manifest, context, [this](std::string_view c) { return chunks.emplace_back(c), true; }};
+        ServiceRequest request{manifest, context, [this](std::string_view c) { return chunks.emplace_back(c), true; }, {}};
         try {
             static HttpClient client{HttpClient::Options{}};
             return http_request_service(client, params, request, list);

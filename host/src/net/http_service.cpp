@@ -82,6 +82,8 @@ json::value http_request_service(HttpClient& client, const json::value& params, 
             }
         } else if (key == "body") {
             if (!value.is_string() && !value.is_null()) invalid("'body' must be a string");
+            if (!request.body.empty() && !value.is_null())
+                invalid("a body both in the params and beside them (request_with_body): give one");
             if (value.is_string()) r.body = std::string(value.get_string());
         } else if (key == "timeout_ms") {
             r.timeout = std::chrono::milliseconds(integer(value, key, 1));
@@ -101,6 +103,7 @@ json::value http_request_service(HttpClient& client, const json::value& params, 
         }
     }
     if (!has_url) invalid("missing 'url'");
+    if (!request.body.empty()) r.body.assign(request.body);
     r.follow_redirects = follow.value_or(r.method == "GET" || r.method == "HEAD");
     if (stream && request.chunk) r.on_body = [&request](std::string_view bytes) { return request.chunk(bytes); };
     r.cancelled = request.call.cancelled;
@@ -136,7 +139,7 @@ json::value http_request_service(HttpClient& client, const json::value& params, 
 void add_http_service(ServiceRouter& router, NetworkAccessList network_access) {
     router.add("http.request", "net", [access = std::move(network_access)](const json::value& p, ServiceRequest& req) {
         return http_request_service(HttpClient::shared(), p, req, access);
-    });
+    }, /*takes_body=*/true);
 }
 
 }  // namespace agenthost

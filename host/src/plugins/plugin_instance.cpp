@@ -65,7 +65,8 @@ ahp_status host_emit(ahp_call* call, ahp_str event_json) noexcept {
     }
 }
 
-ahp_status host_request(ahp_call* call, ahp_str service, ahp_str params, const ahp_sink* sink) noexcept {
+ahp_status host_request_with_body(ahp_call* call, ahp_str service, ahp_str params, ahp_str body,
+                                  const ahp_sink* sink) noexcept {
     if (!sink || !sink->on_done) return AHP_INVALID_ARGUMENT;
     auto done = [&](ahp_status status, std::string_view body) {
         sink->on_done(sink->user, status, str(body));
@@ -76,10 +77,16 @@ ahp_status host_request(ahp_call* call, ahp_str service, ahp_str params, const a
         return done(AHP_NOT_FOUND, "no host services are available to this call");
     }
     try {
-        json::value p = params.len ? json::parse(view(params)) : json::value(json::object());
-        ServiceRequest request{*f->plugin, *f->context, [sink](std::string_view chunk) {
+        // The params live for this request only: one arena, freed at once (an http.request
+        // carries a driver's whole request body). Reference-counted: a service that keeps a
+        // copy keeps the arena.
+        json::value p = params.len ? json::parse(view(params), json::make_shared_resource<json::monotonic_resource>())
+                                   : json::value(json::object());
+        ServiceRequest request{*f->plugin, *f->context,
+                               [sink](std::string_view chunk) {
                                    return !sink->on_chunk || sink->on_chunk(sink->user, str(chunk)) == AHP_OK;
-                               }};
+                               },
+                               view(body)};
         json::value answer = f->context->services->handle(view(service), p, request);
         return done(AHP_OK, json::serialize(answer));
     } catch (const ServiceError& e) {
@@ -89,6 +96,10 @@ ahp_status host_request(ahp_call* call, ahp_str service, ahp_str params, const a
     } catch (...) {
         return done(AHP_ERROR, "the host service failed");
     }
+}
+
+ahp_status host_request(ahp_call* call, ahp_str service, ahp_str params, const ahp_sink* sink) noexcept {
+    return host_request_with_body(call, service, params, ahp_str{nullptr, 0}, sink);
 }
 
 void host_log(ahp_call* call, ahp_log_level level, ahp_str message) noexcept {
@@ -105,7 +116,8 @@ void host_log(ahp_call* call, ahp_log_level level, ahp_str message) noexcept {
 }
 
 const ahp_host_api_v1 kHostApi = {sizeof(ahp_host_api_v1), AHP_ABI_VERSION, &host_set_result, &host_set_error,
-                                  &host_emit, &host_is_cancelled, &host_request, &host_log};
+                                  &host_emit, &host_is_cancelled, &host_request, &host_log,
+                                  &host_request_with_body};
 
 CallOutcome finish(ahp_status status, CallFrame& f) {
     CallOutcome out;
@@ -210,8 +222,8 @@ std::string service_string(const json::value& params, std::string_view key) {
 
 bool ServiceRequest::cancelled() const { return call.cancelled && call.cancelled->load(std::memory_order_relaxed); }
 
-void ServiceRouter::add(std::string name, std::string permission, Handler handler) {
-    services_[std::move(name)] = Service{std::move(permission), std::move(handler)};
+void ServiceRouter::add(std::string name, std::string permission, Handler handler, bool takes_body) {
+    services_[std::move(name)] = Service{std::move(permission), std::move(handler), takes_body};
 }
 
 json::value ServiceRouter::handle(std::string_view name, const json::value& params, ServiceRequest& request) const {
@@ -224,6 +236,9 @@ json::value ServiceRouter::handle(std::string_view name, const json::value& para
             throw ServiceError(AHP_DENIED, "plugin '" + request.plugin.id + "' did not declare the permission '" + need +
                                                "' that " + std::string(name) + " needs in its manifest");
         }
+    }
+    if (!request.body.empty() && !it->second.takes_body) {
+        throw ServiceError(AHP_INVALID_ARGUMENT, "the host service " + std::string(name) + " takes no body");
     }
     return it->second.handler(params, request);
 }

@@ -35,6 +35,9 @@ struct ServiceRequest {
     CallContext& call;             ///< the call it is part of
     /// Deliver one chunk of a streamed answer; false once the plugin stopped the stream.
     std::function<bool(std::string_view)> chunk;
+    /// The bytes passed beside the params (request_with_body, ABI 1.1); only a service added
+    /// with takes_body sees a non-empty one.
+    std::string_view body;
     /// Whether the call was interrupted.
     bool cancelled() const;
 };
@@ -47,8 +50,8 @@ std::string service_string(const boost::json::value& params, std::string_view ke
 class ServiceRouter {
 public:
     using Handler = std::function<boost::json::value(const boost::json::value& params, ServiceRequest& request)>;
-    /// Add or replace a service.
-    void add(std::string name, std::string permission, Handler handler);
+    /// Add or replace a service. One without takes_body refuses a request that carries a body.
+    void add(std::string name, std::string permission, Handler handler, bool takes_body = false);
     /// Answer a request: NOT_FOUND for an unknown service, DENIED for a missing permission.
     boost::json::value handle(std::string_view name, const boost::json::value& params, ServiceRequest& request) const;
 
@@ -56,6 +59,7 @@ private:
     struct Service {
         std::string permission;
         Handler handler;
+        bool takes_body = false;
     };
     std::map<std::string, Service, std::less<>> services_;
 };

@@ -1,5 +1,5 @@
 /*
- * ahp.h — the agenthost plugin ABI ("ahp"), version 1.0. Pure C, no dependencies.
+ * ahp.h — the agenthost plugin ABI ("ahp"), version 1.1. Pure C, no dependencies.
  *
  * ABI POLICY
  *  - The ABI major is in the entry symbol's name: a v1 plugin exports ahp_plugin_entry_v1().
@@ -23,7 +23,10 @@
  *    host->call_set_error on the same `call`, and may stream with host->call_emit.
  *  - Plugin -> host: host->request(call, service, params_json, sink). Services: "fs.*",
  *    "http.request", "approval.ask", "storage.*", "secret.get", "connection.get", "log".
- *    The host answers through the sink before request() returns.
+ *    The host answers through the sink before request() returns. request_with_body (1.1)
+ *    passes a byte payload beside the params, for a service that sends one ("http.request"),
+ *    so a large body (a model request carrying the whole conversation) is not escaped into
+ *    JSON and parsed back.
  *  The same JSON-RPC-shaped names work unchanged for an out-of-process plugin over stdio.
  *
  * THREADS
@@ -41,7 +44,7 @@ extern "C" {
 #endif
 
 #define AHP_ABI_MAJOR 1
-#define AHP_ABI_MINOR 0
+#define AHP_ABI_MINOR 1
 #define AHP_MAKE_VERSION(major, minor) ((uint32_t)(((uint32_t)(major) << 16) | (uint32_t)(minor)))
 #define AHP_VERSION_MAJOR(v) ((uint32_t)(v) >> 16)
 #define AHP_VERSION_MINOR(v) ((uint32_t)(v)&0xffffu)
@@ -107,6 +110,13 @@ typedef struct ahp_host_api_v1 {
     ahp_status (*request)(ahp_call* call, ahp_str service, ahp_str params_json, const ahp_sink* sink);
     /** Write a log line tagged with the plugin id. `call` may be NULL. */
     void (*log)(ahp_call* call, ahp_log_level level, ahp_str message);
+    /* ---- 1.1 ---- */
+    /** Like request, with `body` (borrowed bytes, any content) passed beside the params: the
+     *  "body" of an "http.request". A service that takes no body answers AHP_INVALID_ARGUMENT,
+     *  and so does a body given both here and in the params. Check struct_size before use: a
+     *  1.0 host has no such slot (put the body in the params there). */
+    ahp_status (*request_with_body)(ahp_call* call, ahp_str service, ahp_str params_json, ahp_str body,
+                                    const ahp_sink* sink);
 } ahp_host_api_v1;
 
 /** The table a plugin's entry returns. Static storage in the plugin; never freed. */

@@ -11,6 +11,7 @@
 
 #include <boost/json.hpp>
 
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -86,9 +87,12 @@ public:
         return request_stream(service, params, nullptr);
     }
     /// Like request, delivering streamed chunks (an HTTP body) to on_chunk as they arrive.
-    /// on_chunk returns false to stop the stream.
+    /// on_chunk returns false to stop the stream. A non-empty `body` travels beside the params,
+    /// not escaped into them (request_with_body, ABI 1.1); on a 1.0 host it becomes the
+    /// params' "body" field.
     json::value request_stream(std::string_view service, const json::value& params,
-                               const std::function<bool(std::string_view)>& on_chunk) const {
+                               const std::function<bool(std::string_view)>& on_chunk,
+                               std::string_view body = {}) const {
         struct State {
             const std::function<bool(std::string_view)>* chunk;
             ServiceAnswer answer;
@@ -116,8 +120,20 @@ public:
             }
             st->done = true;
         };
-        std::string text = json::serialize(params);
-        ahp_status rc = host_->request(call_, to_str(service), to_str(text), &sink);
+        ahp_status rc;
+        if (body.empty()) {
+            std::string text = json::serialize(params);
+            rc = host_->request(call_, to_str(service), to_str(text), &sink);
+        } else if (host_has_request_with_body()) {
+            std::string text = json::serialize(params);
+            rc = host_->request_with_body(call_, to_str(service), to_str(text), to_str(body), &sink);
+        } else {
+            json::value with_body = params;
+            if (!with_body.is_object()) throw Error("invalid_arguments", "params must be a JSON object", AHP_INVALID_ARGUMENT);
+            with_body.get_object()["body"] = body;
+            std::string text = json::serialize(with_body);
+            rc = host_->request(call_, to_str(service), to_str(text), &sink);
+        }
         if (!state.done) state.answer = {rc == AHP_OK ? AHP_ERROR : rc, "the host gave no answer"};
         if (state.answer.status != AHP_OK) {
             throw Error(status_code(state.answer.status), state.answer.body, state.answer.status);
@@ -127,6 +143,11 @@ public:
     /// Write a log line tagged with this plugin's id.
     void log(ahp_log_level level, std::string_view message) const noexcept {
         host_->log(call_, level, to_str(message));
+    }
+    /// Whether the host has the 1.1 slot request_with_body.
+    bool host_has_request_with_body() const noexcept {
+        return host_->struct_size >= offsetof(ahp_host_api_v1, request_with_body) + sizeof host_->request_with_body &&
+               host_->request_with_body != nullptr;
     }
     /// The raw handles, for code that talks to ahp.h directly.
     ahp_call* raw() const noexcept { return call_; }
@@ -397,13 +418,14 @@ struct Thunks {
                 inst->host->call_set_result(call, to_str(*raw));
                 return AHP_OK;
             } else {
-                json::object p;
-                if (params.len != 0) {
-                    json::value v = json::parse(to_view(params));
-                    if (!v.is_object()) throw Error("invalid_arguments", "params must be a JSON object", AHP_INVALID_ARGUMENT);
-                    p = std::move(v.get_object());
-                }
-                answer = inst->plugin->invoke(m, p, c);
+                // The params live for this call only: parsed into one arena (a driver's request
+                // carries the whole history), freed at once. The arena is reference-counted, so
+                // a copy a plugin keeps stays valid (json::value's copy shares its storage).
+                json::value v = params.len != 0
+                                    ? json::parse(to_view(params), json::make_shared_resource<json::monotonic_resource>())
+                                    : json::value(json::object());
+                if (!v.is_object()) throw Error("invalid_arguments", "params must be a JSON object", AHP_INVALID_ARGUMENT);
+                answer = inst->plugin->invoke(m, v.get_object(), c);
             }
             std::string text = json::serialize(answer);
             inst->host->call_set_result(call, to_str(text));

@@ -8,6 +8,8 @@
 //       chunk("event: a\ndata: 1\n\n");                         // streamed to the sink's on_chunk
 //       return json::value{{"status", 200}};                      // then the final answer
 //   });
+// A body passed beside the params (request_with_body) reaches a service as params["body"].
+// FakeHost(table, config, 0) plays a 1.0 host, which has no request_with_body slot.
 #pragma once
 
 #include <ahp/ahp.hpp>
@@ -15,6 +17,8 @@
 #include <dlfcn.h>
 
 #include <atomic>
+#include <cstddef>
+#include <cstdint>
 #include <map>
 #include <mutex>
 #include <string>
@@ -44,22 +48,27 @@ public:
     /// A streaming service: gets the params and a chunk function, returns the final answer.
     using StreamService = std::function<json::value(const json::value& params, const ChunkFn& chunk)>;
 
-    /// Wrap a plugin table (from a linked-in entry or dlsym) and create an instance.
-    explicit FakeHost(const ahp_plugin_v1* table, const std::string& config = "{}") : table_(table) {
+    /// Wrap a plugin table (from a linked-in entry or dlsym) and create an instance. host_minor
+    /// 0 plays a 1.0 host (a host table without the 1.1 slots).
+    explicit FakeHost(const ahp_plugin_v1* table, const std::string& config = "{}",
+                      unsigned host_minor = AHP_ABI_MINOR)
+        : table_(table) {
         if (!table_) throw std::runtime_error("fake host: the plugin table is NULL");
         CallState st{this, {}};
-        if (table_->create(&api(), to_str(config), reinterpret_cast<ahp_call*>(&st), &instance_) != AHP_OK) {
+        const ahp_host_api_v1* host = host_minor == 0 ? &api_1_0() : &api();
+        if (table_->create(host, to_str(config), reinterpret_cast<ahp_call*>(&st), &instance_) != AHP_OK) {
             throw std::runtime_error("fake host: create failed: " + st.out.error_message);
         }
     }
 
     /// dlopen a built plugin and wrap it; the library stays loaded for the process.
-    static FakeHost open(const std::string& path, const std::string& config = "{}") {
+    static FakeHost open(const std::string& path, const std::string& config = "{}",
+                         unsigned host_minor = AHP_ABI_MINOR) {
         void* lib = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
         if (!lib) throw std::runtime_error(std::string("fake host: dlopen: ") + ::dlerror());
         auto entry = reinterpret_cast<ahp_plugin_entry_v1_fn>(::dlsym(lib, AHP_ENTRY_SYMBOL_V1));
         if (!entry) throw std::runtime_error("fake host: no " AHP_ENTRY_SYMBOL_V1 " in " + path);
-        return FakeHost(entry(), config);
+        return FakeHost(entry(), config, host_minor);
     }
 
     FakeHost(FakeHost&& o) noexcept
@@ -135,9 +144,26 @@ private:
         return reinterpret_cast<const CallState*>(c)->host->cancelled_ ? 1 : 0;
     }
     static ahp_status request(ahp_call* c, ahp_str service, ahp_str params, const ahp_sink* sink) noexcept {
+        return request_with_body(c, service, params, ahp_str{nullptr, 0}, sink);
+    }
+    /// The params as a service sees them: a body beside them becomes their "body".
+    static json::value params_of(ahp_str params, ahp_str body) {
+        json::value p = json::parse(to_view(params));
+        if (body.len != 0) {
+            json::object* o = p.if_object();
+            if (!o) throw Error("invalid_arguments", "params must be a JSON object", AHP_INVALID_ARGUMENT);
+            if (o->contains("body")) {
+                throw Error("invalid_arguments", "a body both in the params and beside them", AHP_INVALID_ARGUMENT);
+            }
+            (*o)["body"] = to_view(body);
+        }
+        return p;
+    }
+    static ahp_status request_with_body(ahp_call* c, ahp_str service, ahp_str params, ahp_str body,
+                                        const ahp_sink* sink) noexcept {
         FakeHost* self = state(c).host;
         if (auto st = self->stream_services_.find(std::string(to_view(service))); st != self->stream_services_.end()) {
-            return request_stream(st->second, params, sink);
+            return request_stream(st->second, params, body, sink);
         }
         auto it = self->services_.find(std::string(to_view(service)));
         if (it == self->services_.end()) {
@@ -146,7 +172,7 @@ private:
             return AHP_NOT_FOUND;
         }
         try {
-            json::value answer = it->second(json::parse(to_view(params)));
+            json::value answer = it->second(params_of(params, body));
             std::string text = json::serialize(answer);
             sink->on_done(sink->user, AHP_OK, to_str(text));
             return AHP_OK;
@@ -158,12 +184,13 @@ private:
             return AHP_ERROR;
         }
     }
-    static ahp_status request_stream(const StreamService& fn, ahp_str params, const ahp_sink* sink) noexcept {
+    static ahp_status request_stream(const StreamService& fn, ahp_str params, ahp_str body,
+                                     const ahp_sink* sink) noexcept {
         try {
             ChunkFn chunk = [sink](std::string_view data) {
                 return !sink->on_chunk || sink->on_chunk(sink->user, to_str(data)) == AHP_OK;
             };
-            json::value answer = fn(json::parse(to_view(params)), chunk);
+            json::value answer = fn(params_of(params, body), chunk);
             std::string text = json::serialize(answer);
             sink->on_done(sink->user, AHP_OK, to_str(text));
             return AHP_OK;
@@ -184,8 +211,15 @@ private:
 
     /// One host table for every fake host: an instance keeps this pointer for its lifetime.
     static const ahp_host_api_v1& api() {
-        static const ahp_host_api_v1 table = {sizeof(ahp_host_api_v1), AHP_ABI_VERSION, &set_result,
-                                              &set_error, &emit, &is_cancelled, &request, &log};
+        static const ahp_host_api_v1 table = {sizeof(ahp_host_api_v1), AHP_ABI_VERSION, &set_result, &set_error,
+                                              &emit, &is_cancelled, &request, &log, &request_with_body};
+        return table;
+    }
+    /// A 1.0 host's table: it ends before request_with_body.
+    static const ahp_host_api_v1& api_1_0() {
+        static const ahp_host_api_v1 table = {static_cast<std::uint32_t>(offsetof(ahp_host_api_v1, request_with_body)),
+                                              AHP_MAKE_VERSION(1, 0), &set_result, &set_error, &emit, &is_cancelled,
+                                              &request, &log, nullptr};
         return table;
     }
 
