@@ -85,7 +85,8 @@ public:
             return;
         }
         boost::system::error_code ec;
-        json::value v = json::parse(event.data, ec);
+        json::monotonic_resource arena(event_buffer_, sizeof event_buffer_);
+        json::value v = parse_event(event.data, arena, ec);
         const json::object* o = ec ? nullptr : v.if_object();
         if (!o) {
             answer.fail("upstream_api_error",

@@ -139,7 +139,16 @@ public:
     Answer answer;
 
 protected:
+    /// One stream event's JSON, in `arena` (made on event_buffer_): an ordinary event costs no
+    /// heap allocation. The value must not outlive the arena; keep parts by assignment, which
+    /// copies into the target's storage.
+    static json::value parse_event(std::string_view data, json::monotonic_resource& arena,
+                                   boost::system::error_code& ec) {
+        return json::parse(data, ec, json::storage_ptr(&arena));
+    }
+
     ahp::Call& call_;
+    alignas(16) unsigned char event_buffer_[4096];
 };
 
 /// POST body to base_url + path with streaming and feed the answer to protocol; throws
