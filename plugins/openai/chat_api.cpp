@@ -191,52 +191,64 @@ private:
     }
 };
 
-}  // namespace
+bool chat_history(const json::array& messages, std::string& out) {
+    ChatHistory history(out);
+    return walk_history(messages, history);
+}
 
-std::string chat_request_body(const json::object& request, const Settings& settings) {
-    std::string_view model = str(request, "model");
-    std::string body = "{";
+void chat_tools(const json::array& tools, std::string& out) {
+    for (const json::value& tv : tools) {
+        const json::object* t = tv.if_object();
+        if (!t) continue;
+        if (out.back() != '[') out += ',';
+        out += R"({"type":"function","function":{"name":)";
+        append_quoted(out, str(*t, "name"));
+        append_key(out, "description");
+        append_quoted(out, str(*t, "description"));
+        append_key(out, "parameters");
+        const json::value* params = t->if_contains("parameters");
+        if (params && params->is_object())
+            append_value(out, *params);
+        else
+            out += R"({"type":"object","properties":{}})";
+        out += "}}";
+    }
+}
+
+std::string chat_body(const json::object& fields, std::string_view history, std::string_view tools,
+                      const Settings& settings) {
+    std::string_view model = str(fields, "model");
+    std::string body;
+    body.reserve(history.size() + tools.size() + 512);
+    body += '{';
     append_key(body, "model");
     append_quoted(body, model.empty() ? std::string_view("gpt-4.1") : model);
     append_key(body, "messages");
     body += '[';
-    if (std::string_view system = str(request, "system"); !system.empty()) {
+    if (std::string_view system = str(fields, "system"); !system.empty()) {
         body += R"({"role":"system","content":)";
         append_quoted(body, system);
         body += '}';
     }
-    ChatHistory history(body);
-    walk_history(request, history);
+    if (!history.empty()) {
+        if (body.back() != '[') body += ',';
+        body += history;
+    }
     body += ']';
-    if (const json::array* tools = arr(request, "tools"); tools && !tools->empty()) {
+    if (!tools.empty()) {
         append_key(body, "tools");
         body += '[';
-        for (const json::value& tv : *tools) {
-            const json::object* t = tv.if_object();
-            if (!t) continue;
-            if (body.back() != '[') body += ',';
-            body += R"({"type":"function","function":{"name":)";
-            append_quoted(body, str(*t, "name"));
-            append_key(body, "description");
-            append_quoted(body, str(*t, "description"));
-            append_key(body, "parameters");
-            const json::value* params = t->if_contains("parameters");
-            if (params && params->is_object())
-                append_value(body, *params);
-            else
-                body += R"({"type":"object","properties":{}})";
-            body += "}}";
-        }
+        body += tools;
         body += ']';
     }
     body += R"(,"stream":true,"stream_options":{"include_usage":true})";
-    if (std::int64_t max = max_tokens_of(request, settings); max > 0) {
+    if (std::int64_t max = max_tokens_of(fields, settings); max > 0) {
         // api.openai.com wants max_completion_tokens (reasoning models refuse max_tokens);
         // compatible servers know max_tokens.
         append_key(body, settings.official ? "max_completion_tokens" : "max_tokens");
         body += std::to_string(max);
     }
-    if (std::string key = prompt_cache_key(request); !key.empty()) {
+    if (std::string key = prompt_cache_key(fields); !key.empty()) {
         append_key(body, "prompt_cache_key");
         append_quoted(body, key);
     }
@@ -246,6 +258,13 @@ std::string chat_request_body(const json::object& request, const Settings& setti
 
 std::unique_ptr<Protocol> make_chat_protocol(ahp::Call& call) {
     return std::make_unique<ChatProtocol>(call);
+}
+
+}  // namespace
+
+const Api& chat_api() {
+    static const Api api{"/chat/completions", &chat_history, &chat_tools, &chat_body, &make_chat_protocol};
+    return api;
 }
 
 }  // namespace openai

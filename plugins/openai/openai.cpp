@@ -2,7 +2,7 @@
 // server, vLLM, …). It speaks Chat Completions (the default) or the Responses API, chosen by
 // the config's `api` or AGENTHOST_OPENAI_API, and reaches the network only through the host's
 // http.request service.
-#include "apis.hpp"
+#include "conversion.hpp"
 
 #include <cstdlib>
 
@@ -80,28 +80,55 @@ public:
     }
 
     json::value chat(const json::object& request, ahp::Call& call) override {
+        return answer(request, openai::request_body(api(), request, settings_), call);
+    }
+
+    /// driver.chat from the raw request text: the history and tools it shares with the last
+    /// call in its session are not parsed or converted again (conversion.hpp). Anything the
+    /// split cannot read goes the ordinary way, through chat().
+    std::optional<std::string> invoke_raw(std::string_view method, std::string_view params,
+                                          ahp::Call& call) override {
+        if (method != "driver.chat") return std::nullopt;
+        std::optional<openai::RawRequest> raw = openai::split_request(params);
+        if (!raw) return std::nullopt;
+        json::monotonic_resource arena;
+        boost::system::error_code ec;
+        json::value fields = json::parse(raw->fields, ec, json::storage_ptr(&arena));
+        if (ec || !fields.is_object()) return std::nullopt;
+        const openai::Api& a = api();
+        std::string history, tools;
+        if (raw->messages) {
+            std::optional<std::string> h = cache_.history(a, openai::str(fields.get_object(), "session_id"), *raw->messages);
+            if (!h) return std::nullopt;
+            history = std::move(*h);
+        }
+        if (raw->tools) {
+            std::optional<std::string> t = cache_.tools(a, *raw->tools);
+            if (!t) return std::nullopt;
+            tools = std::move(*t);
+        }
+        return json::serialize(answer(fields.get_object(), a.body(fields.get_object(), history, tools, settings_), call));
+    }
+
+private:
+    const openai::Api& api() const { return settings_.api == "responses" ? openai::responses_api() : openai::chat_api(); }
+
+    /// Send body and read the answer.
+    json::value answer(const json::object& request, const std::string& body, ahp::Call& call) {
         if (settings_.api_key.empty() && !settings_.local) {
             throw ahp::Error("auth_error", "openai: no API key for " + settings_.base_url +
                                                ": set OPENAI_API_KEY (or the driver config 'api_key'); a local "
                                                "OpenAI-compatible server (OPENAI_BASE_URL on localhost or a private "
                                                "address, e.g. http://localhost:11434/v1 for Ollama) needs none");
         }
-        std::int64_t iteration = openai::num(request, "iteration");
-        std::unique_ptr<openai::Protocol> protocol;
-        if (settings_.api == "responses") {
-            protocol = openai::make_responses_protocol(call);
-            openai::exchange(call, settings_, "/responses", openai::responses_request_body(request, settings_),
-                             *protocol);
-        } else {
-            protocol = openai::make_chat_protocol(call);
-            openai::exchange(call, settings_, "/chat/completions", openai::chat_request_body(request, settings_),
-                             *protocol);
-        }
-        return openai::result_of(protocol->answer, iteration);
+        const openai::Api& a = api();
+        std::unique_ptr<openai::Protocol> protocol = a.protocol(call);
+        openai::exchange(call, settings_, a.path, body, *protocol);
+        return openai::result_of(protocol->answer, openai::num(request, "iteration"));
     }
 
-private:
     Settings settings_;
+    openai::ConversionCache cache_;
 };
 
 }  // namespace

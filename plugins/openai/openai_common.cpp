@@ -305,9 +305,7 @@ std::string_view tool_result_text(const json::object& part, std::string& buffer)
     return text;
 }
 
-void walk_history(const json::object& request, HistoryVisitor& visitor) {
-    const json::array* messages = arr(request, "messages");
-    if (!messages) return;
+bool walk_history(const json::array& messages, HistoryVisitor& visitor) {
     std::vector<std::string_view> pending;  // calls still waiting for their result
     std::vector<const json::object*> calls;
     std::string text_buffer, result_buffer;
@@ -317,7 +315,7 @@ void walk_history(const json::object& request, HistoryVisitor& visitor) {
         }
         pending.clear();
     };
-    for (const json::value& mv : *messages) {
+    for (const json::value& mv : messages) {
         const json::object* m = mv.if_object();
         if (!m) continue;
         std::string_view role = str(*m, "role");
@@ -348,7 +346,9 @@ void walk_history(const json::object& request, HistoryVisitor& visitor) {
             visitor.user(text);
         }
     }
+    const bool answered = pending.empty();
     flush();
+    return answered;
 }
 
 std::string prompt_cache_key(const json::object& request) {

@@ -116,10 +116,11 @@ public:
     /// The result of one tool call, as text.
     virtual void tool_result(std::string_view call_id, std::string_view output) = 0;
 };
-/// Walk request.messages in order. Every tool call gets a result before the next user or agent
-/// message: one whose result is missing (an interrupted turn) gets an error result, since both
-/// APIs refuse a call without its output.
-void walk_history(const json::object& request, HistoryVisitor& visitor);
+/// Walk the canonical messages in order. Every tool call gets a result before the next user or
+/// agent message: one whose result is missing (an interrupted turn) gets an error result, since
+/// both APIs refuse a call without its output. True when no result had to be made up at the
+/// end (every call was answered by the last message).
+bool walk_history(const json::array& messages, HistoryVisitor& visitor);
 
 /// How one API reads its answer.
 class Protocol {

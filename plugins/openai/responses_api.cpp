@@ -186,51 +186,60 @@ private:
     }
 };
 
-}  // namespace
+bool responses_history(const json::array& messages, std::string& out) {
+    ResponsesHistory history(out);
+    return walk_history(messages, history);
+}
 
-std::string responses_request_body(const json::object& request, const Settings& settings) {
-    std::string_view model = str(request, "model");
-    std::string body = "{";
+void responses_tools(const json::array& tools, std::string& out) {
+    for (const json::value& tv : tools) {
+        const json::object* t = tv.if_object();
+        if (!t) continue;
+        if (out.back() != '[') out += ',';
+        out += R"({"type":"function","name":)";
+        append_quoted(out, str(*t, "name"));
+        append_key(out, "description");
+        append_quoted(out, str(*t, "description"));
+        append_key(out, "parameters");
+        const json::value* params = t->if_contains("parameters");
+        if (params && params->is_object())
+            append_value(out, *params);
+        else
+            out += R"({"type":"object","properties":{}})";
+        // strict: false, as in Chat Completions: strict mode refuses schemas with optional
+        // properties, which many tools have.
+        out += R"(,"strict":false})";
+    }
+}
+
+std::string responses_body(const json::object& fields, std::string_view history, std::string_view tools,
+                           const Settings& settings) {
+    std::string_view model = str(fields, "model");
+    std::string body;
+    body.reserve(history.size() + tools.size() + 512);
+    body += '{';
     append_key(body, "model");
     append_quoted(body, model.empty() ? std::string_view("gpt-4.1") : model);
-    if (std::string_view system = str(request, "system"); !system.empty()) {
+    if (std::string_view system = str(fields, "system"); !system.empty()) {
         append_key(body, "instructions");
         append_quoted(body, system);
     }
     append_key(body, "input");
     body += '[';
-    ResponsesHistory history(body);
-    walk_history(request, history);
+    body += history;
     body += ']';
-    if (const json::array* tools = arr(request, "tools"); tools && !tools->empty()) {
+    if (!tools.empty()) {
         append_key(body, "tools");
         body += '[';
-        for (const json::value& tv : *tools) {
-            const json::object* t = tv.if_object();
-            if (!t) continue;
-            if (body.back() != '[') body += ',';
-            body += R"({"type":"function","name":)";
-            append_quoted(body, str(*t, "name"));
-            append_key(body, "description");
-            append_quoted(body, str(*t, "description"));
-            append_key(body, "parameters");
-            const json::value* params = t->if_contains("parameters");
-            if (params && params->is_object())
-                append_value(body, *params);
-            else
-                body += R"({"type":"object","properties":{}})";
-            // strict: false, as in Chat Completions: strict mode refuses schemas with optional
-            // properties, which many tools have.
-            body += R"(,"strict":false})";
-        }
+        body += tools;
         body += ']';
     }
     body += R"(,"stream":true,"store":false)";  // stateless: the whole history is sent every time
-    if (std::int64_t max = max_tokens_of(request, settings); max > 0) {
+    if (std::int64_t max = max_tokens_of(fields, settings); max > 0) {
         append_key(body, "max_output_tokens");
         body += std::to_string(max);
     }
-    if (std::string key = prompt_cache_key(request); !key.empty()) {
+    if (std::string key = prompt_cache_key(fields); !key.empty()) {
         append_key(body, "prompt_cache_key");
         append_quoted(body, key);
     }
@@ -240,6 +249,14 @@ std::string responses_request_body(const json::object& request, const Settings& 
 
 std::unique_ptr<Protocol> make_responses_protocol(ahp::Call& call) {
     return std::make_unique<ResponsesProtocol>(call);
+}
+
+}  // namespace
+
+const Api& responses_api() {
+    static const Api api{"/responses", &responses_history, &responses_tools, &responses_body,
+                         &make_responses_protocol};
+    return api;
 }
 
 }  // namespace openai

@@ -3,7 +3,7 @@
 // http.request fake: every fixture replayed whole, one byte at a time, split in two at every
 // byte and in random chunks (fixed seed), with the parsed result asserted in full and the
 // request bodies compared with the recorded *.request.json.
-#include <ahp/ahp_fake.hpp>
+#include "unit/openai_driver_support.hpp"
 
 #include <gtest/gtest.h>
 
@@ -17,51 +17,7 @@
 
 namespace {
 
-namespace fs = std::filesystem;
-namespace json = boost::json;
-using ahp::fake::FakeHost;
-using ahp::fake::Outcome;
-
-fs::path providers_dir() {
-    if (const char* env = std::getenv("AGENTHOST_PROVIDER_FIXTURES"); env && *env) return env;
-#ifdef AGENTHOST_PROVIDER_FIXTURES_DIR
-    return AGENTHOST_PROVIDER_FIXTURES_DIR;
-#else
-    return fs::path(AGENTHOST_SOURCE_DIR).parent_path() / "shared/fixtures/providers";
-#endif
-}
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read " + p.string());
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-std::string fixture(const std::string& name) { return slurp(providers_dir() / "openai" / name); }
-json::object fixture_json(const std::string& name) { return json::parse(fixture(name)).as_object(); }
-
-/// What the fake server answers.
-struct Served {
-    int status = 200;
-    json::object headers;
-    std::string body;
-};
-
-/// A fixture as manifest.json says it was served (status, headers); a vercel .chunks.jsonl is
-/// re-framed as SSE per NOTES §3 (`event: <type>\ndata: <line>\n\n`).
-Served served(const std::string& name) {
-    static const json::array manifest = json::parse(slurp(providers_dir().parent_path() / "manifest.json")).as_array();
-    Served s;
-    for (const json::value& e : manifest) {
-        if (e.at("file").as_string() != "providers/openai/" + name) continue;
-        if (e.at("http_status").is_int64()) s.status = static_cast<int>(e.at("http_status").as_int64());
-        if (e.at("response_headers").is_object()) s.headers = e.at("response_headers").as_object();
-    }
-    s.body = fixture(name);
-    return s;
-}
+using namespace openai_test;
 
 /// The SSE framing of JSON lines.
 std::string sse_of_lines(const std::vector<std::string>& lines) {
@@ -86,8 +42,6 @@ std::vector<std::string> jsonl_streams(const std::string& name) {
     return out;
 }
 
-using Chunker = std::function<std::vector<std::string_view>(std::string_view)>;
-std::vector<std::string_view> whole(std::string_view s) { return {s}; }
 std::vector<std::string_view> bytes(std::string_view s) {
     std::vector<std::string_view> out;
     for (std::size_t i = 0; i < s.size(); ++i) out.push_back(s.substr(i, 1));
@@ -109,46 +63,6 @@ Chunker random_chunks(unsigned seed) {
         return out;
     };
 }
-
-/// One instance of the built plugin with a scripted http.request.
-class Driver {
-public:
-    explicit Driver(json::object config = {{"base_url", "https://api.openai.com/v1"}, {"api_key", "sk-test"}},
-                    unsigned host_minor = AHP_ABI_MINOR)
-        : host_(FakeHost::open(std::string(AGENTHOST_BUILD_DIR) + "/plugins/openai.so", json::serialize(config),
-                               host_minor)) {
-        host_.on_stream_service("http.request", [this](const json::value& params, const FakeHost::ChunkFn& chunk) {
-            requests.push_back(params.as_object());
-            if (fail_with) throw *fail_with;
-            const Served& s = replies.at(std::min(requests.size(), replies.size()) - 1);
-            json::object answer{{"status", s.status}, {"headers", s.headers}, {"final_url", params.at("url")}, {"truncated", false}};
-            if (s.status < 200 || s.status >= 300) {
-                answer["body"] = s.body;
-                return json::value(answer);
-            }
-            for (std::string_view piece : chunker(s.body)) {
-                if (!chunk(piece)) break;
-            }
-            if (cut_with) throw *cut_with;
-            return json::value(answer);
-        });
-    }
-
-    /// driver.chat with the next reply.
-    Outcome chat(const json::object& request) { return host_.invoke("driver.chat", request); }
-    /// The body of the n-th request.
-    json::object body(std::size_t n = 0) const { return json::parse(requests.at(n).at("body").as_string()).as_object(); }
-    FakeHost& host() { return host_; }
-
-    std::vector<Served> replies;
-    Chunker chunker = whole;
-    std::optional<ahp::Error> fail_with;  // the service fails before any byte
-    std::optional<ahp::Error> cut_with;   // the service fails after the body was streamed
-    std::vector<json::object> requests;
-
-private:
-    FakeHost host_;
-};
 
 /// A canonical driver.chat request from a recorded Chat Completions or Responses request body:
 /// the inverse of what the driver builds, so the driver's body can be compared with the record.
@@ -338,9 +252,6 @@ void replay_every_way(const json::object& config, const json::object& request, c
         if (::testing::Test::HasFailure()) return;  // one failing way is enough to read
     }
 }
-
-const json::object kOfficial{{"base_url", "https://api.openai.com/v1"}, {"api_key", "sk-test"}};
-const json::object kResponses{{"base_url", "https://api.openai.com/v1"}, {"api_key", "sk-test"}, {"api", "responses"}};
 
 const char* const kCacheReadText =
     "Structuring a database schema effectively is crucial for ensuring data integrity, performance, and scalability. "
