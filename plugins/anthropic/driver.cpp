@@ -138,7 +138,7 @@ public:
         if (options_.stream && !message.started() && !is_event_stream(*a, plain)) {
             return plain_answer(plain, *a, emit_text, call);
         }
-        if (!options_.stream) return plain_answer(string_or_empty(*a, "body"), *a, emit_text, call);
+        if (!options_.stream) return plain_answer(ahp::http_body(*a), *a, emit_text, call);
         parser.finish();
         if (!message.complete()) {
             throw ahp::Error("network_error",

@@ -74,7 +74,7 @@ Failure http_failure(const json::object& answer) {
     static const json::object kNoHeaders;
     const json::value* h = answer.if_contains("headers");
     const json::object& headers = h && h->is_object() ? h->get_object() : kNoHeaders;
-    std::string_view body = string_or_empty(answer, "body");
+    const std::string body = ahp::http_body(answer);
 
     std::string type, message, request_id(string_or_empty(headers, "request-id"));
     boost::system::error_code ec;

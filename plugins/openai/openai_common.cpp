@@ -427,7 +427,7 @@ void exchange(ahp::Call& call, const Settings& settings, std::string_view path, 
     std::int64_t status = r ? num(*r, "status") : 0;
     const json::object* reply_headers = r ? obj(*r, "headers") : nullptr;
     std::string_view request_id = reply_headers ? str(*reply_headers, "x-request-id") : std::string_view();
-    std::string_view reply_body = r ? str(*r, "body") : std::string_view();
+    const std::string reply_body = r ? ahp::http_body(*r) : std::string();
     if (status < 200 || status >= 300) {
         std::string where = "HTTP " + std::to_string(status) + " from " + url;
         boost::system::error_code ec;

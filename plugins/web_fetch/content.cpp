@@ -2,6 +2,8 @@
 
 #include "html/text.hpp"
 
+#include <ahp/ahp.hpp>
+
 #include <cstring>
 
 namespace json = boost::json;
@@ -21,8 +23,8 @@ Response read_response(const json::value& answer, const std::string& requested_u
             r.headers.emplace_back(std::move(name), std::move(value));
         }
     }
-    if (const json::value* b = o->if_contains("body"); b && b->is_string()) {
-        r.body = std::string(b->get_string());
+    if (o->contains("body") || o->contains("body_base64")) {  // body_base64: bytes that are not UTF-8
+        r.body = ahp::http_body(*o);
         r.has_body = true;
     }
     if (const json::value* u = o->if_contains("final_url"); u && u->is_string() && !u->get_string().empty()) {

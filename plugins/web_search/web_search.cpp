@@ -166,7 +166,7 @@ private:
         std::string final_url = url;
         if (o) {
             if (const json::value* s = o->if_contains("status"); s && s->is_number()) status = s->to_number<int>();
-            if (const json::value* b = o->if_contains("body"); b && b->is_string()) page_html = b->get_string();
+            if (o->contains("body") || o->contains("body_base64")) page_html = ahp::http_body(*o);
             if (const json::value* f = o->if_contains("final_url"); f && f->is_string() && !f->get_string().empty()) {
                 final_url = f->get_string();
             }

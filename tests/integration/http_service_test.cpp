@@ -143,6 +143,26 @@ TEST(HttpServiceThroughPlugins, BodyBesideTheParamsArrivesByteForByte) {
     EXPECT_EQ(server.requests()[0].header("content-length"), std::to_string(body.size()));
 }
 
+// A JSON answer cannot carry bytes that are not UTF-8: they come as body_base64, and
+// ahp::http_body gives them back exactly (every byte value, every padding length).
+TEST(HttpServiceThroughPlugins, BytesThatAreNotUtf8ComeBackExactlyThroughBase64) {
+    for (std::size_t extra : {0u, 1u, 2u}) {
+        FakeHttpServer server;
+        std::string bytes;
+        for (int b = 0; b < 256; ++b) bytes += static_cast<char>(b);
+        bytes += std::string(extra, '\xff');
+        server.route("GET", "/bin", FakeResponse::text(bytes, 200, "application/octet-stream"));
+        auto rt = probe_runtime(json::object{{"url", server.url("/bin")}}, allow({"127.0.0.1"}));
+        json::object r = fetched(*rt);
+        ASSERT_FALSE(r.at("is_error").as_bool()) << json::serialize(r);
+        static const char kHex[] = "0123456789abcdef";
+        std::string hex;
+        for (unsigned char c : bytes) (hex += kHex[c >> 4]) += kHex[c & 0xF];
+        EXPECT_EQ(r.at("result").at("body_hex").as_string(), hex) << extra;
+        EXPECT_EQ(r.at("result").at("had_base64"), true);
+    }
+}
+
 TEST(HttpServiceThroughPlugins, ABodyBothBesideAndInTheParamsIsRefused) {
     FakeHttpServer server;
     server.route("POST", "/echo", FakeResponse::text("ok"));

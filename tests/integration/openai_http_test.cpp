@@ -207,6 +207,39 @@ TEST_F(OpenAiHttp, ConnectionDroppedBeforeAnyOutputIsRetried) {
     EXPECT_EQ(server.request_count(), 3u);
 }
 
+// A proxy in front of a local server answers with its own error page, in Latin-1: the host
+// sends those bytes as body_base64 (its JSON answer stays valid), the failure is an
+// upstream_api_error that is retried, and the page's text reaches the message repaired.
+FakeResponse latin1_gateway_page() {
+    FakeResponse r = FakeResponse::text("<html><h1>Passerelle d\xE9" "faillante</h1></html>", 502,
+                                        "text/html; charset=iso-8859-1");
+    r.headers.emplace_back("retry-after-ms", "5");
+    return r;
+}
+
+TEST_F(OpenAiHttp, ALatin1GatewayPageIsAnUpstreamErrorThatIsRetried) {
+    server.route("POST", "/v1/chat/completions",
+                 in_turn({latin1_gateway_page(), stream("chat_stream_tool_call.sse"), stream("chat_stream_text_after_tool.sse")}));
+    auto rt = runtime("chat");
+    TurnResult r = rt->run_turn("What is 1231 * 2331?");
+    ASSERT_TRUE(r.success) << r.error->category << ": " << r.error->message;
+    EXPECT_EQ(server.request_count(), 3u);
+}
+
+TEST_F(OpenAiHttp, ALatin1GatewayPageThatStaysFailsTheTurnWithItsTextRepaired) {
+    server.route("POST", "/v1/chat/completions", latin1_gateway_page());
+    auto rt = runtime("chat");
+    TurnResult r = rt->run_turn("What is 1231 * 2331?");
+    ASSERT_FALSE(r.success);
+    EXPECT_EQ(r.error->category, "upstream_api_error");
+    EXPECT_NE(r.error->message.find("HTTP 502"), std::string::npos) << r.error->message;
+    EXPECT_NE(r.error->message.find("Passerelle d\xEF\xBF\xBD" "faillante"), std::string::npos) << r.error->message;
+    EXPECT_GT(server.request_count(), 1u) << "retried";
+    for (const Event& e : rt->events(rt->default_session_id())) {
+        EXPECT_NO_THROW(json::parse(to_json_line(e))) << e.type;  // every stored event is valid JSON
+    }
+}
+
 TEST_F(OpenAiHttp, AuthModelAndInvalidRequestErrorsAreNotRetried) {
     struct Case {
         const char* file;

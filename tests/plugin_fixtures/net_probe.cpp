@@ -42,6 +42,12 @@ json::object fetch(ahp::Call& call, const Fetch& f) {
                      {"final_url", a.at("final_url")},
                      {"truncated", a.at("truncated")}};
     out["body"] = a.contains("body") ? a.at("body") : json::value(streamed);
+    // The bytes as the SDK reads them (body, or body_base64 for bytes that are not UTF-8), in hex.
+    static const char kHex[] = "0123456789abcdef";
+    std::string hex;
+    for (unsigned char c : ahp::http_body(a)) (hex += kHex[c >> 4]) += kHex[c & 0xF];
+    out["body_hex"] = hex;
+    out["had_base64"] = a.contains("body_base64");
     return out;
 }
 

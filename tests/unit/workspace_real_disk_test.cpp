@@ -249,5 +249,19 @@ TEST(WorkspaceMemory, ReadRangesCompareAndSwapAndMtimeWorkInMemoryToo) {
     EXPECT_EQ(store->read("ro.txt"), "r");
 }
 
+TEST(Utf8, RepairReplacesEveryStrayByteAndKeepsWellFormedText) {
+    EXPECT_EQ(repair_utf8("plain ascii, long enough for the fast path"), "plain ascii, long enough for the fast path");
+    EXPECT_EQ(repair_utf8("caf\xC3\xA9 \xE6\xBC\xA2 \xF0\x9F\x98\x80"), "caf\xC3\xA9 \xE6\xBC\xA2 \xF0\x9F\x98\x80");
+    EXPECT_EQ(repair_utf8("supprim\xE9" "e"), "supprim\xEF\xBF\xBD" "e");             // Latin-1
+    EXPECT_EQ(repair_utf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");                // overlong
+    EXPECT_EQ(repair_utf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
+    EXPECT_EQ(repair_utf8("end \xE6\xBC"), "end \xEF\xBF\xBD\xEF\xBF\xBD");        // cut short
+    EXPECT_EQ(repair_utf8(""), "");
+    for (const char* s : {"supprim\xE9", "\xFF\xFE", "ok \xC3", "12345678\x80"}) {
+        EXPECT_FALSE(is_valid_utf8(s)) << s;
+        EXPECT_TRUE(is_valid_utf8(repair_utf8(s))) << s;
+    }
+}
+
 }  // namespace
 }  // namespace agenthost

@@ -1,7 +1,9 @@
 #include "net/http_service.hpp"
 
 #include "net/http_client.hpp"
+#include "workspace/file_content.hpp"
 
+#include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
 #include <array>
@@ -13,6 +15,15 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::array<std::string_view, 6> kMethods = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"};
+
+/// Standard base64 of bytes (RFC 4648, with padding).
+std::string base64(std::string_view bytes) {
+    std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                  reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+    out.resize(static_cast<std::size_t>(n));
+    return out;
+}
 
 [[noreturn]] void invalid(const std::string& what) {
     throw ServiceError(AHP_INVALID_ARGUMENT, "invalid_request: " + what);
@@ -123,7 +134,12 @@ json::value http_request_service(HttpClient& client, const json::value& params, 
             }
         }
         json::object out{{"status", answer.status}, {"headers", std::move(headers)}};
-        if (!answer.streamed) out.emplace("body", std::move(answer.body));
+        // A JSON string must be UTF-8: a body that is not (a Latin-1 error page) goes as base64,
+        // byte for byte, for the plugin to decode with the charset it names.
+        if (!answer.streamed && is_valid_utf8(answer.body))
+            out.emplace("body", std::move(answer.body));
+        else if (!answer.streamed)
+            out.emplace("body_base64", base64(answer.body));
         out.emplace("final_url", std::move(answer.final_url));
         out.emplace("truncated", answer.truncated);
         return out;

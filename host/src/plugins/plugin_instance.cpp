@@ -1,6 +1,7 @@
 #include "plugins/plugin_instance.hpp"
 
 #include "core/json_schema.hpp"
+#include "workspace/file_content.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -40,8 +41,10 @@ void host_set_result(ahp_call* call, ahp_str json_text) noexcept {
 void host_set_error(ahp_call* call, ahp_str code, ahp_str message) noexcept {
     if (!call) return;
     try {
-        frame(call)->error_code.assign(view(code));
-        frame(call)->error_message.assign(view(message));
+        // Messages end up in events, which are JSON: text that is not UTF-8 (an error page's
+        // bytes quoted by a plugin) is repaired here.
+        frame(call)->error_code = repair_utf8(view(code));
+        frame(call)->error_message = repair_utf8(view(message));
     } catch (...) {
     }
 }

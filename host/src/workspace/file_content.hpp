@@ -22,6 +22,10 @@ bool has_nul_prefix(std::string_view data);
 /// Whether `data` is well-formed UTF-8.
 bool is_valid_utf8(std::string_view data);
 
+/// `data` with every byte that does not belong to a well-formed UTF-8 sequence replaced by
+/// U+FFFD.
+std::string repair_utf8(std::string_view data);
+
 /// A NUL byte in the first 8 KiB, or invalid UTF-8 anywhere.
 bool is_binary_content(std::string_view data);
 

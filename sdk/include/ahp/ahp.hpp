@@ -12,6 +12,7 @@
 #include <boost/json.hpp>
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -37,6 +38,32 @@ inline ahp_str to_str(std::string_view s) noexcept { return ahp_str{s.data(), s.
 /// View an ahp_str (NULL-safe).
 inline std::string_view to_view(ahp_str s) noexcept {
     return s.ptr ? std::string_view(s.ptr, s.len) : std::string_view();
+}
+
+/// The body bytes of an http.request answer: its "body", or its "body_base64" decoded (the host
+/// sends a body that is not UTF-8 that way); "" when it has neither (a streamed body).
+inline std::string http_body(const json::object& answer) {
+    if (const json::value* b = answer.if_contains("body"); b && b->is_string()) return std::string(b->get_string());
+    const json::value* b64 = answer.if_contains("body_base64");
+    if (!b64 || !b64->is_string()) return {};
+    std::string out;
+    std::uint32_t bits = 0;
+    int have = 0;
+    for (char c : b64->get_string()) {
+        int v = c >= 'A' && c <= 'Z'   ? c - 'A'
+                : c >= 'a' && c <= 'z' ? c - 'a' + 26
+                : c >= '0' && c <= '9' ? c - '0' + 52
+                : c == '+'             ? 62
+                : c == '/'             ? 63
+                                       : -1;
+        if (v < 0) continue;  // padding (or anything else): no bits
+        bits = (bits << 6) | static_cast<std::uint32_t>(v);
+        if ((have += 6) >= 8) {
+            have -= 8;
+            out += static_cast<char>((bits >> have) & 0xFF);
+        }
+    }
+    return out;
 }
 
 /// A failure with a category code ("invalid_arguments", "not_found", "rate_limit", …).
