@@ -201,16 +201,8 @@ void chat_tools(const json::array& tools, std::string& out) {
         const json::object* t = tv.if_object();
         if (!t) continue;
         if (out.back() != '[') out += ',';
-        out += R"({"type":"function","function":{"name":)";
-        append_quoted(out, str(*t, "name"));
-        append_key(out, "description");
-        append_quoted(out, str(*t, "description"));
-        append_key(out, "parameters");
-        const json::value* params = t->if_contains("parameters");
-        if (params && params->is_object())
-            append_value(out, *params);
-        else
-            out += R"({"type":"object","properties":{}})";
+        out += R"({"type":"function","function":{)";
+        append_tool_fields(out, *t);
         out += "}}";
     }
 }
@@ -242,17 +234,9 @@ std::string chat_body(const json::object& fields, std::string_view history, std:
         body += ']';
     }
     body += R"(,"stream":true,"stream_options":{"include_usage":true})";
-    if (std::int64_t max = max_tokens_of(fields, settings); max > 0) {
-        // api.openai.com wants max_completion_tokens (reasoning models refuse max_tokens);
-        // compatible servers know max_tokens.
-        append_key(body, settings.official ? "max_completion_tokens" : "max_tokens");
-        body += std::to_string(max);
-    }
-    if (std::string key = prompt_cache_key(fields); !key.empty()) {
-        append_key(body, "prompt_cache_key");
-        append_quoted(body, key);
-    }
-    body += '}';
+    // api.openai.com wants max_completion_tokens (reasoning models refuse max_tokens);
+    // compatible servers know max_tokens.
+    append_limits(body, fields, settings, settings.official ? "max_completion_tokens" : "max_tokens");
     return body;
 }
 

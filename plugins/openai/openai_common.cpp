@@ -365,6 +365,31 @@ std::int64_t max_tokens_of(const json::object& request, const Settings& settings
     return n > 0 ? n : settings.max_tokens;
 }
 
+void append_tool_fields(std::string& out, const json::object& tool) {
+    append_key(out, "name");
+    append_quoted(out, str(tool, "name"));
+    append_key(out, "description");
+    append_quoted(out, str(tool, "description"));
+    append_key(out, "parameters");
+    const json::value* params = tool.if_contains("parameters");
+    if (params && params->is_object())
+        append_value(out, *params);
+    else
+        out += R"({"type":"object","properties":{}})";
+}
+
+void append_limits(std::string& body, const json::object& fields, const Settings& settings, std::string_view max_key) {
+    if (std::int64_t max = max_tokens_of(fields, settings); max > 0) {
+        append_key(body, max_key);
+        body += std::to_string(max);
+    }
+    if (std::string key = prompt_cache_key(fields); !key.empty()) {
+        append_key(body, "prompt_cache_key");
+        append_quoted(body, key);
+    }
+    body += '}';
+}
+
 void exchange(ahp::Call& call, const Settings& settings, std::string_view path, const std::string& body,
               Protocol& protocol) {
     std::string url = settings.base_url + std::string(path);

@@ -104,6 +104,12 @@ std::string_view tool_result_text(const json::object& part, std::string& buffer)
 std::string prompt_cache_key(const json::object& request);
 /// The request's max_tokens, else the configured one (0: none).
 std::int64_t max_tokens_of(const json::object& request, const Settings& settings);
+/// Append a tool's "name", "description" and "parameters" members (an object schema when it
+/// has none).
+void append_tool_fields(std::string& out, const json::object& tool);
+/// Append the output limit (under max_key, when there is one) and the prompt_cache_key, and
+/// close the body's object.
+void append_limits(std::string& body, const json::object& fields, const Settings& settings, std::string_view max_key);
 
 /// Receives the canonical history (user / agent / tool_result messages) in order.
 class HistoryVisitor {

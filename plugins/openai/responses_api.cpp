@@ -196,16 +196,8 @@ void responses_tools(const json::array& tools, std::string& out) {
         const json::object* t = tv.if_object();
         if (!t) continue;
         if (out.back() != '[') out += ',';
-        out += R"({"type":"function","name":)";
-        append_quoted(out, str(*t, "name"));
-        append_key(out, "description");
-        append_quoted(out, str(*t, "description"));
-        append_key(out, "parameters");
-        const json::value* params = t->if_contains("parameters");
-        if (params && params->is_object())
-            append_value(out, *params);
-        else
-            out += R"({"type":"object","properties":{}})";
+        out += R"({"type":"function")";
+        append_tool_fields(out, *t);
         // strict: false, as in Chat Completions: strict mode refuses schemas with optional
         // properties, which many tools have.
         out += R"(,"strict":false})";
@@ -235,15 +227,7 @@ std::string responses_body(const json::object& fields, std::string_view history,
         body += ']';
     }
     body += R"(,"stream":true,"store":false)";  // stateless: the whole history is sent every time
-    if (std::int64_t max = max_tokens_of(fields, settings); max > 0) {
-        append_key(body, "max_output_tokens");
-        body += std::to_string(max);
-    }
-    if (std::string key = prompt_cache_key(fields); !key.empty()) {
-        append_key(body, "prompt_cache_key");
-        append_quoted(body, key);
-    }
-    body += '}';
+    append_limits(body, fields, settings, "max_output_tokens");
     return body;
 }
 
