@@ -174,9 +174,9 @@ std::optional<std::string> ConversionCache::history(const Api& api, std::string_
     std::string converted = out.substr(1);
     std::lock_guard<std::mutex> lock(mu_);
     auto e = std::find_if(histories_.begin(), histories_.end(), [&](const Entry& x) { return x.session == session; });
-    if (!answered) {
+    if (!answered || content->size() > kMaxRemembered) {
         // The end was made up (error results for calls without one): the next call, which may
-        // carry the real results, must not start from it.
+        // carry the real results, must not start from it. Or it is too large to keep.
         if (e != histories_.end()) histories_.erase(e);
         return converted;
     }

@@ -34,10 +34,13 @@ std::optional<RawRequest> split_request(std::string_view text);
 std::optional<std::string_view> array_content(std::string_view text);
 
 /// Converted histories and tools remembered between calls (see the file comment). Safe to use
-/// from several threads; holds at most kSessions histories.
+/// from several threads; holds at most kSessions histories of at most kMaxRemembered bytes
+/// each (twice that with their conversions).
 class ConversionCache {
 public:
     static constexpr std::size_t kSessions = 8;
+    /// A history whose raw text is larger is converted whole every time, not remembered.
+    static constexpr std::size_t kMaxRemembered = 16u << 20;
 
     /// The converted history elements of `messages` (a messages array's text) for `session`.
     /// nullopt when the new part is not valid JSON.
