@@ -2,8 +2,11 @@
 // sequences, or a script ({"responses": [R, …]}, DESIGN §11): the n-th model call of a session
 // gets R[n], and the last one repeats. It streams text in word-sized deltas like a real model.
 #include <ahp/ahp.hpp>
+#include <ahp/raw_json.hpp>
 
 #include <chrono>
+#include <functional>
+#include <optional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -89,23 +92,18 @@ std::size_t count_agent_messages(const json::object& request) {
     return n;
 }
 
-/// The characters of the request's text (system prompt and message text), for a token estimate
-/// of about four characters a token, without serializing the request again.
-std::size_t request_chars(const json::object& request) {
-    std::size_t n = 0;
-    if (const json::value* s = request.if_contains("system"); s && s->is_string()) n += s->get_string().size();
-    const json::value* msgs = request.if_contains("messages");
-    if (!msgs || !msgs->is_array()) return n;
-    for (const json::value& m : msgs->get_array()) {
-        const json::value* content = m.is_object() ? m.get_object().if_contains("content") : nullptr;
-        if (!content || !content->is_array()) continue;
-        for (const json::value& part : content->get_array()) {
-            const json::object* p = part.if_object();
-            const json::value* text = p ? p->if_contains("text") : nullptr;
-            n += text && text->is_string() ? text->get_string().size() : 32;
-        }
+/// The text of a user message with content parts, or nullopt for any other message.
+std::optional<std::string> user_text(const json::value& message) {
+    const json::object* m = message.if_object();
+    if (!m || !m->contains("role") || m->at("role") != "user") return std::nullopt;
+    const json::value* content = m->if_contains("content");
+    if (!content || !content->is_array()) return std::nullopt;
+    std::string text;
+    for (const json::value& part : content->get_array()) {
+        const json::object* p = part.if_object();
+        if (p && p->contains("text") && p->at("text").is_string()) text += p->at("text").get_string();
     }
-    return n;
+    return text;
 }
 
 std::string last_user_text(const json::object& request) {
@@ -113,18 +111,26 @@ std::string last_user_text(const json::object& request) {
     if (!msgs || !msgs->is_array()) return {};
     const json::array& a = msgs->get_array();
     for (auto it = a.rbegin(); it != a.rend(); ++it) {
-        const json::object* m = it->if_object();
-        if (!m || !m->contains("role") || m->at("role") != "user") continue;
-        const json::value* content = m->if_contains("content");
-        if (!content || !content->is_array()) continue;
-        std::string text;
-        for (const json::value& part : content->get_array()) {
-            const json::object* p = part.if_object();
-            if (p && p->contains("text") && p->at("text").is_string()) text += p->at("text").get_string();
-        }
-        return text;
+        if (std::optional<std::string> t = user_text(*it)) return *t;
     }
     return {};
+}
+
+/// What a call needs from its request, read from the raw text (Plugin::invoke_raw) or from a
+/// parsed request (chat), so both ways answer the same.
+struct Request {
+    std::string session;
+    std::size_t bytes = 0;  ///< the request's size as JSON text: the input-token estimate is a quarter
+    std::function<std::size_t()> agent_messages;  ///< how many agent messages the history has
+    std::function<std::string()> last_user;       ///< the last user message's text
+};
+
+/// The value of a raw member whose value is a string, decoded ("" if it is not one).
+std::string raw_string(std::string_view value) {
+    if (value.empty() || value.front() != '"') return {};
+    boost::system::error_code ec;
+    json::value v = json::parse(value, ec);
+    return !ec && v.is_string() ? std::string(v.get_string()) : std::string();
 }
 
 class LlmSim : public ahp::Driver {
@@ -181,10 +187,63 @@ public:
     }
 
     json::value chat(const json::object& request, ahp::Call& call) override {
+        Request r;
+        if (const json::value* s = request.if_contains("session_id"); s && s->is_string()) r.session = std::string(s->get_string());
+        r.bytes = json::serialize(request).size();
+        r.agent_messages = [&request] { return count_agent_messages(request); };
+        r.last_user = [&request] { return last_user_text(request); };
+        return answer(r, call);
+    }
+
+    /// driver.chat without parsing the history: llmsim needs the session, the size, and (rarely)
+    /// the number of agent messages or the last user text, which it finds in the raw text.
+    std::optional<std::string> invoke_raw(std::string_view method, std::string_view params, ahp::Call& call) override {
+        if (method != "driver.chat") return std::nullopt;
+        std::optional<std::vector<ahp::raw::Member>> members = ahp::raw::members(params);
+        if (!members) return std::nullopt;
+        std::string_view messages_text = "[]";
+        Request r;
+        r.bytes = params.size();
+        for (const ahp::raw::Member& m : *members) {
+            if (m.key == "session_id") r.session = raw_string(m.value);
+            if (m.key == "messages") messages_text = m.value;
+        }
+        // The history's elements are found only when needed: a session's first call, or echo.
+        std::optional<std::vector<std::string_view>> messages;
+        auto elements = [&]() -> const std::vector<std::string_view>& {
+            if (!messages) messages = ahp::raw::elements(messages_text).value_or(std::vector<std::string_view>());
+            return *messages;
+        };
+        r.agent_messages = [&elements] {
+            std::size_t n = 0;
+            for (std::string_view text : elements()) {
+                std::optional<std::vector<ahp::raw::Member>> fields = ahp::raw::members(text);
+                if (!fields) continue;
+                for (const ahp::raw::Member& f : *fields) {
+                    if (f.key == "role" && f.value == "\"agent\"") ++n;
+                }
+            }
+            return n;
+        };
+        r.last_user = [&elements] {
+            const std::vector<std::string_view>& all = elements();
+            for (auto it = all.rbegin(); it != all.rend(); ++it) {
+                boost::system::error_code ec;
+                json::value m = json::parse(*it, ec);
+                if (ec) continue;
+                if (std::optional<std::string> t = user_text(m)) return *t;
+            }
+            return std::string();
+        };
+        return json::serialize(answer(r, call));
+    }
+
+private:
+    json::value answer(const Request& request, ahp::Call& call) {
         std::size_t n = next_index(request);
         Response r;
         if (echo_) {
-            r.text = "Echo: " + last_user_text(request);
+            r.text = "Echo: " + request.last_user();
         } else if (n >= responses_.size() && error_when_exhausted_) {
             throw ahp::Error("upstream_api_error", "llmsim script exhausted after " + std::to_string(responses_.size()) + " responses");
         } else {
@@ -201,8 +260,7 @@ public:
             c["id"] = "call_" + std::to_string(n) + "_" + std::to_string(i++);
             calls.push_back(std::move(c));
         }
-        std::size_t input_chars = request_chars(request);
-        json::object usage{{"input_tokens", static_cast<std::int64_t>(input_chars / 4)},
+        json::object usage{{"input_tokens", static_cast<std::int64_t>(request.bytes / 4)},
                            {"output_tokens", static_cast<std::int64_t>((r.text.size() + 3) / 4 + calls.size() * 8)},
                            {"cache_read_tokens", 0},
                            {"cache_write_tokens", 0}};
@@ -214,15 +272,12 @@ public:
                             {"model", model_}};
     }
 
-private:
     /// The n-th call of this session: counted here, starting from the agent messages a resumed
     /// session already has.
-    std::size_t next_index(const json::object& request) {
-        std::string session;
-        if (const json::value* s = request.if_contains("session_id"); s && s->is_string()) session = std::string(s->get_string());
+    std::size_t next_index(const Request& request) {
         std::lock_guard<std::mutex> lock(mu_);
-        auto [it, fresh] = calls_.try_emplace(session, 0);
-        if (fresh) it->second = count_agent_messages(request);
+        auto [it, fresh] = calls_.try_emplace(request.session, 0);
+        if (fresh) it->second = request.agent_messages();
         return it->second++;
     }
 

@@ -24,14 +24,10 @@ struct RawRequest {
     std::optional<std::string_view> tools;     ///< the tools array's text
 };
 
-/// Split a request's JSON text at its top level. nullopt when it is not shaped like a JSON
-/// object with plain keys: the caller then parses it the ordinary way, which reports what is
-/// wrong. Not a validator: what it finds is parsed afterwards.
+/// Split a request's JSON text at its top level (ahp/raw_json.hpp). nullopt when it is not
+/// shaped like a JSON object with plain keys: the caller then parses it the ordinary way, which
+/// reports what is wrong.
 std::optional<RawRequest> split_request(std::string_view text);
-
-/// The elements of a JSON array's text between its brackets ("" for []), or nullopt when the
-/// text is not an array.
-std::optional<std::string_view> array_content(std::string_view text);
 
 /// Converted histories and tools remembered between calls (see the file comment). Safe to use
 /// from several threads; holds at most kSessions histories of at most kMaxRemembered bytes

@@ -210,7 +210,8 @@ struct ToolSpec {
 class Tool {
 public:
     virtual ~Tool() = default;
-    /// The tool's name, description and parameter schema.
+    /// The tool's name, description and parameter schema. The name is read once, when the tool
+    /// is added; calls are routed by it.
     virtual ToolSpec spec() const = 0;
     /// Run the tool with the model's arguments.
     virtual json::value call(const json::object& arguments, Call& call) = 0;
@@ -262,7 +263,7 @@ public:
     json::object describe() const override {
         json::array tools;
         for (const auto& tool : tools_) {
-            ToolSpec s = tool->spec();
+            ToolSpec s = tool.second->spec();
             tools.push_back(json::object{{"name", s.name},
                                          {"description", s.description},
                                          {"parameters", s.parameters},
@@ -283,10 +284,10 @@ public:
         if (method == "tool.call") {
             std::string_view name = string_field(params, "name");
             for (auto& tool : tools_) {
-                if (tool->spec().name == name) {
+                if (tool.first == name) {  // not spec().name: that copies the whole spec, schema and all
                     static const json::object kEmpty;
                     const json::value* args = params.if_contains("arguments");
-                    return tool->call(args && args->is_object() ? args->get_object() : kEmpty, call);
+                    return tool.second->call(args && args->is_object() ? args->get_object() : kEmpty, call);
                 }
             }
             throw Error("not_found", "no tool named '" + std::string(name) + "'", AHP_NOT_FOUND);
@@ -310,10 +311,13 @@ public:
 
 protected:
     /// Register a tool object.
-    void add_tool(std::unique_ptr<Tool> tool) { tools_.push_back(std::move(tool)); }
+    void add_tool(std::unique_ptr<Tool> tool) {
+        std::string name = tool->spec().name;
+        tools_.emplace_back(std::move(name), std::move(tool));
+    }
     /// Register a tool from a spec and a function.
     void add_tool(ToolSpec spec, ToolFn fn) {
-        tools_.push_back(std::make_unique<FnTool>(std::move(spec), std::move(fn)));
+        add_tool(std::make_unique<FnTool>(std::move(spec), std::move(fn)));
     }
     /// Register a command; its function gets {name, arguments, session_id} and returns
     /// {success, message}.
@@ -343,7 +347,7 @@ private:
         ToolFn fn_;
     };
 
-    std::vector<std::unique_ptr<Tool>> tools_;
+    std::vector<std::pair<std::string, std::unique_ptr<Tool>>> tools_;  // by name
     std::vector<std::pair<CommandSpec, HookFn>> commands_;
     std::vector<std::pair<std::string, HookFn>> hooks_;
 };
