@@ -3,6 +3,7 @@
 #include "support/cli_runner.hpp"
 
 #include <agenthost/event.hpp>
+#include <agenthost/storage.hpp>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -113,6 +114,24 @@ TEST_F(Cli, ContinueResumesTheLatestSession) {
     EXPECT_THAT(show.out, HasSubstr("2 turns"));
     auto list = run_cli({"sessions", "list", "--data-dir", (home_ / "data").string()}, home_.path());
     EXPECT_THAT(list.out, HasSubstr(sid));
+}
+
+// A session another process holds (a turn running in another terminal) can still be shown,
+// with its usage; show takes no lock and changes nothing.
+TEST_F(Cli, SessionsShowWorksWhileAnotherProcessHoldsTheSession) {
+    auto first = run_cli(run_args("What is 1231 * 2331?", "json"), home_.path());
+    ASSERT_EQ(first.exit_code, 0) << first.err;
+    std::string sid(json::parse(first.out).at("session_id").as_string());
+    auto held = make_jsonl_session_store(sessions().string())->open(sid, false);  // the lock, as a running turn holds it
+    const std::string before = test::read_file(sessions() / (sid + ".jsonl"));
+    auto show = run_cli({"sessions", "show", sid, "--data-dir", (home_ / "data").string()}, home_.path());
+    ASSERT_EQ(show.exit_code, 0) << show.err;
+    EXPECT_THAT(show.out, HasSubstr("1 turns"));
+    EXPECT_THAT(show.out, HasSubstr("\"input_tokens\":"));
+    EXPECT_EQ(test::read_file(sessions() / (sid + ".jsonl")), before);
+    auto exported = run_cli({"sessions", "export", sid, "--data-dir", (home_ / "data").string()}, home_.path());
+    EXPECT_EQ(exported.exit_code, 0) << exported.err;
+    EXPECT_EQ(exported.out, before);
 }
 
 TEST_F(Cli, ATornLastLineIsCutReportedAndTheSessionGoesOn) {

@@ -194,6 +194,25 @@ TEST_F(JsonlStoreTest, LockConflictFromForkedChildAndRelease) {
     EXPECT_EQ(store_->open("s1", false).events.size(), 2u);
 }
 
+// `sessions show` reads a session another process is running: no lock taken, nothing cut.
+TEST_F(JsonlStoreTest, ReadNeedsNoLockAndRepairsNothing) {
+    write_raw("s1", line_of(make_event("s1", 1)) + line_of(make_event("s1", 2)));
+    auto held = store_->open("s1", false);  // the lock is held, as by a running turn
+    held.log->append(make_event("s1", 3));
+    const std::string being_written = R"({"id":"0190","type":"tool.comp)";
+    std::ofstream(path_of("s1"), std::ios::binary | std::ios::app) << being_written;
+    const std::string before = read_raw("s1");
+    const std::string dir = dir_;
+    EXPECT_EQ(in_child([&] {
+                  std::vector<Event> read = make_jsonl_session_store(dir)->read("s1");
+                  return read.size() == 3 && read[2].sequence == 3 ? 0 : 4;
+              }),
+              0);
+    EXPECT_EQ(store_->read("s1").size(), 3u) << "in this process too";
+    EXPECT_EQ(read_raw("s1"), before) << "read cuts nothing";
+    EXPECT_EQ(storage_error_of([&] { store_->read("nope"); }), "session nope not found (no " + path_of("nope") + ")");
+}
+
 TEST_F(JsonlStoreTest, TornLastLineIsCutReportedAndSequenceContinues) {
     const std::string good = line_of(make_event("s1", 1)) + line_of(make_event("s1", 2));
     const std::string torn = R"({"id":"0190","type":"tool.comp)";
@@ -376,7 +395,9 @@ TEST(MemoryStoreTest, SameSemanticsWithoutFiles) {
         EXPECT_THROW(opened.log->append(make_event("s2", 3)), StorageError);
         const auto message = storage_error_of([&] { store->open("s1", false); });
         EXPECT_NE(message.find("in use"), std::string::npos) << message;
+        EXPECT_EQ(store->read("s1").size(), 2u) << "read while it is open";
     }
+    EXPECT_THROW(store->read("nope"), StorageError);
     auto reopened = store->open("s1", false);
     ASSERT_EQ(reopened.events.size(), 2u);
     EXPECT_EQ(reopened.events[1].sequence, 2u);

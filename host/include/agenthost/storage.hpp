@@ -51,6 +51,10 @@ public:
     /// Open a session for appending, replaying what it has; creates it if `create` and missing.
     /// Throws StorageError (missing session, locked by another process, malformed line).
     virtual OpenedSession open(const std::string& session_id, bool create) = 0;
+    /// A session's events, read without taking its lock or repairing anything, so a session
+    /// another process is running can be shown meanwhile (a last line still being written is
+    /// left out). Throws StorageError (missing session, malformed line).
+    virtual std::vector<Event> read(const std::string& session_id) = 0;
     /// Whether a session exists.
     virtual bool exists(const std::string& session_id) = 0;
     /// Every session, newest first.

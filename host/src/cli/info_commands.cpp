@@ -28,9 +28,7 @@ std::string cut(std::string s, std::size_t max) {
 std::vector<Event> read_session(const std::optional<fs::path>& data_dir, const std::string& id) {
     auto store = make_jsonl_session_store(sessions_dir(data_dir).string());
     if (!store->exists(id)) throw UsageError("no session '" + id + "' in " + sessions_dir(data_dir).string());
-    OpenedSession opened = store->open(id, false);
-    for (const std::string& w : opened.warnings) std::cerr << "agenthost: " << w << "\n";
-    return std::move(opened.events);
+    return store->read(id);  // no lock: a session running elsewhere can be shown meanwhile
 }
 
 template <class Fn>

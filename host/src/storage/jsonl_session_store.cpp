@@ -348,6 +348,21 @@ public:
         return opened;
     }
 
+    std::vector<Event> read(const std::string& session_id) override {
+        validate_session_id(session_id);
+        const std::string path = path_of(session_id);
+        UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+        if (fd.get() < 0) {
+            if (errno == ENOENT) throw StorageError("session " + session_id + " not found (no " + path + ")");
+            throw_errno("cannot open session " + session_id + " (" + path + ")", errno);
+        }
+        struct stat st {};
+        if (::fstat(fd.get(), &st) != 0) throw_errno("cannot stat " + path, errno);
+        if (!S_ISREG(st.st_mode)) throw StorageError(path + " is not a regular file");
+        MappedFile file(fd.get(), static_cast<std::size_t>(st.st_size), path);
+        return replay(file.view(), path, session_id).events;  // a torn tail: being written, left out
+    }
+
     bool exists(const std::string& session_id) override {
         validate_session_id(session_id);
         struct stat st {};

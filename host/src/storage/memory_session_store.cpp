@@ -78,6 +78,14 @@ public:
         return opened;
     }
 
+    std::vector<Event> read(const std::string& session_id) override {
+        validate_session_id(session_id);
+        std::lock_guard lock(state_->mutex);
+        auto it = state_->sessions.find(session_id);
+        if (it == state_->sessions.end()) throw StorageError("session " + session_id + " not found");
+        return it->second.events;
+    }
+
     bool exists(const std::string& session_id) override {
         validate_session_id(session_id);
         std::lock_guard lock(state_->mutex);
