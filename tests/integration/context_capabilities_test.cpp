@@ -211,9 +211,24 @@ TEST_F(ContextCapabilities, CompactionKeepsToolCallsPairedAndTheSessionGoesOn) {
     ASSERT_EQ(before.size(), 8u);
     const std::string t2_id = before[4].id;
 
+    const Usage session_before = rt->session_usage("ctx-2");
     TurnResult r3 = rt->run_turn(long_text("T3"));
     ASSERT_TRUE(r3.success) << (r3.error ? r3.error->message : "");
     EXPECT_EQ(r3.response, "T3 done");
+    // The summary was a model call too: its llm.generation is counted in the turn's usage, which
+    // is what the turn's two loop calls and the summary cost, and in the session's.
+    Usage spent;
+    int side_calls = 0;
+    for (const Event& e : rt->events("ctx-2")) {
+        if (e.turn_id != r3.turn_id) continue;
+        spent += Usage::of_event(e);
+        if (e.type == event_type::kLlmGeneration) ++side_calls;
+    }
+    EXPECT_EQ(side_calls, 1);
+    EXPECT_GT(spent.input_tokens, 0);
+    EXPECT_EQ(r3.usage.input_tokens, spent.input_tokens);
+    EXPECT_EQ(r3.usage.output_tokens, spent.output_tokens);
+    EXPECT_EQ(rt->session_usage("ctx-2").input_tokens, session_before.input_tokens + spent.input_tokens);
     auto compactions = events_of(*rt, "ctx-2", event_type::kCompaction);
     ASSERT_EQ(compactions.size(), 1u);
     EXPECT_EQ(compactions[0].at("keep_from_message_id").as_string(), t2_id);

@@ -137,17 +137,27 @@ TEST_F(SkillsAndBtw, BtwAnswersWithoutChangingTheHistory) {
     ASSERT_TRUE(rt->run_turn("rename foo to bar").success);
     const std::string before = serialized(rt->messages(sid));
     const std::uint64_t last_seq = rt->events(sid).back().sequence;
+    const Usage usage_before = rt->session_usage(sid);
 
     CommandResult r = rt->execute_command(sid, "btw", "what did we do?");
     EXPECT_TRUE(r.success) << r.error_code << ": " << r.message;
     EXPECT_EQ(r.message, "We renamed foo to bar.");
     EXPECT_EQ(serialized(rt->messages(sid)), before);
 
+    // The side call is recorded with what it cost, and the session's usage counts it.
     std::vector<Event> after = rt->events(sid, last_seq);
-    ASSERT_EQ(after.size(), 1u);
-    EXPECT_EQ(after[0].type, "command.executed");
-    EXPECT_EQ(after[0].data.at("name"), "btw");
-    EXPECT_EQ(after[0].data.at("success"), true);
+    ASSERT_EQ(after.size(), 2u);
+    EXPECT_EQ(after[0].type, "llm.generation");
+    EXPECT_EQ(after[0].data.at("plugin"), "btw");
+    EXPECT_EQ(after[0].data.at("purpose"), "side_call");
+    const Usage side = Usage::from_json(after[0].data.at("usage"));
+    EXPECT_GT(side.input_tokens, 0);
+    EXPECT_GT(side.output_tokens, 0);
+    EXPECT_EQ(rt->session_usage(sid).input_tokens, usage_before.input_tokens + side.input_tokens);
+    EXPECT_EQ(rt->session_usage(sid).output_tokens, usage_before.output_tokens + side.output_tokens);
+    EXPECT_EQ(after[1].type, "command.executed");
+    EXPECT_EQ(after[1].data.at("name"), "btw");
+    EXPECT_EQ(after[1].data.at("success"), true);
 
     // the next turn goes on from the unchanged history
     ASSERT_TRUE(rt->run_turn("thanks").success);

@@ -31,6 +31,8 @@ inline constexpr std::string_view kTurnCancelled = "turn.cancelled";
 inline constexpr std::string_view kCommandExecuted = "command.executed";
 inline constexpr std::string_view kCompaction = "compaction";
 inline constexpr std::string_view kLoopDetected = "loop.detected";
+/// A model call outside the loop's own (model.complete: a compaction summary, /btw).
+inline constexpr std::string_view kLlmGeneration = "llm.generation";
 }  // namespace event_type
 
 /// One event envelope: {id, type, ts, session_id, sequence, context{turn_id}, data}.

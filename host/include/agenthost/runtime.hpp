@@ -43,6 +43,9 @@ struct Usage {
     json::object to_json() const;
     /// Read the same shape (missing fields are 0).
     static Usage from_json(const json::value& value);
+    /// What a stored event records as spent: the usage of output.message.completed (the loop's
+    /// model calls) and of llm.generation (side calls); zero for every other event.
+    static Usage of_event(const Event& event);
 };
 
 /// Why a turn failed: category auth_error, rate_limit, model_not_found, context_length,

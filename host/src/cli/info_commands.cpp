@@ -149,9 +149,9 @@ int sessions_show(const std::optional<fs::path>& data_dir, const std::string& id
                           << json::serialize(e.data.at("harness")) << "\n\n";
             } else if (e.type == event_type::kTurnStarted) {
                 ++turns;
-            } else if (e.type == event_type::kOutputCompleted) {
-                if (const json::value* u = e.data.if_contains("usage")) usage += Usage::from_json(*u);
-            } else if (e.type == event_type::kTurnFailed || e.type == event_type::kTurnCancelled) {
+            }
+            usage += Usage::of_event(e);
+            if (e.type == event_type::kTurnFailed || e.type == event_type::kTurnCancelled) {
                 std::cout << "  [" << e.type << (e.data.contains("error") ? ": " + cut(json::serialize(e.data.at("error")), 120) : "")
                           << "]\n";
             }

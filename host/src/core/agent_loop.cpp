@@ -372,6 +372,7 @@ private:
     }
 
     void finish(const Stop& stop, std::int64_t duration_ms) {
+        result_.usage += s_.side_usage(turn_id_);  // compaction summaries and other side calls of this turn
         json::object data{{"iterations", result_.iterations},
                           {"tool_call_count", result_.tool_calls},
                           {"duration_ms", duration_ms},

@@ -59,8 +59,13 @@ void add_model_complete(ServiceRouter& r, const RuntimeConfig& cfg, Session& s) 
         if (!out.ok()) throw ServiceError(AHP_ERROR, out.error_code + ": " + out.error_message);
         const json::object* res = out.result.if_object();
         const json::value* text = res ? res->if_contains("text") : nullptr;
-        return json::object{{"text", text && text->is_string() ? *text : json::value("")},
-                            {"usage", res && res->contains("usage") ? res->at("usage") : json::value(json::object())}};
+        Usage usage = res && res->contains("usage") ? Usage::from_json(res->at("usage")) : Usage{};
+        // Side calls are paid for too: recorded, so the turn's and the session's usage count them.
+        s.emit(event_type::kLlmGeneration,
+               json::object{{"purpose", "side_call"}, {"plugin", req.plugin.id}, {"model", cfg.model},
+                            {"usage", usage.to_json()}},
+               req.call.turn_id);
+        return json::object{{"text", text && text->is_string() ? *text : json::value("")}, {"usage", usage.to_json()}};
     });
 }
 

@@ -48,4 +48,10 @@ Usage Usage::from_json(const json::value& value) {
     return u;
 }
 
+Usage Usage::of_event(const Event& event) {
+    if (event.type != event_type::kOutputCompleted && event.type != event_type::kLlmGeneration) return {};
+    const json::value* u = event.data.if_contains("usage");
+    return u ? from_json(*u) : Usage{};
+}
+
 }  // namespace agenthost

@@ -32,9 +32,7 @@ Session::Session(std::string id, std::unique_ptr<SessionLog> log, std::vector<Ev
     for (const Event& e : events_) {
         if (auto m = message_of_event(e)) add_message(std::move(*m));
         if (e.type == event_type::kCompaction) apply_compaction(e);
-        if (e.type == event_type::kOutputCompleted) {
-            if (const json::value* u = e.data.if_contains("usage")) usage_ += Usage::from_json(*u);
-        }
+        usage_ += Usage::of_event(e);
     }
     sequence_ = events_.empty() ? 0 : events_.back().sequence;
 }
@@ -144,9 +142,7 @@ std::uint64_t Session::emit(std::string_view type, json::object data, const std:
         sequence_ = event.sequence;
         if (auto m = message_of_event(event)) add_message(std::move(*m));
         if (event.type == event_type::kCompaction) apply_compaction(event);
-        if (event.type == event_type::kOutputCompleted) {
-            if (const json::value* u = event.data.if_contains("usage")) usage_ += Usage::from_json(*u);
-        }
+        usage_ += Usage::of_event(event);
         events_.push_back(std::move(event));
         stored = &events_.back();  // stable: a deque never moves its elements on push_back
     }
@@ -327,6 +323,15 @@ std::optional<std::string> Session::secret(const std::string& name) const {
 Usage Session::usage() const {
     std::lock_guard<std::mutex> lock(mu_);
     return usage_;
+}
+
+Usage Session::side_usage(const std::string& turn_id) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    Usage out;
+    for (auto e = events_.rbegin(); e != events_.rend() && e->turn_id == turn_id; ++e) {
+        if (e->type == event_type::kLlmGeneration) out += Usage::of_event(*e);
+    }
+    return out;
 }
 
 }  // namespace agenthost

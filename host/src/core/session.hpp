@@ -85,8 +85,11 @@ public:
     void set_secret(const std::string& name, std::string value);
     std::optional<std::string> secret(const std::string& name) const;
 
-    /// Cumulative usage: the sum over output.message.completed events, replayed ones included.
+    /// Cumulative usage: the sum over output.message.completed and llm.generation events,
+    /// replayed ones included.
     Usage usage() const;
+    /// The usage of the side calls (llm.generation) made during turn `turn_id`.
+    Usage side_usage(const std::string& turn_id) const;
 
 private:
     void publish(const Event& event);
