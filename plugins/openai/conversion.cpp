@@ -62,7 +62,6 @@ std::optional<std::string> ConversionCache::history(const Api& api, std::string_
                 out += e->converted;
                 rest = after == rest.size() ? std::string_view() : rest.substr(after + 1);
                 e->used = ++clock_;
-                ++prefix_hits_;
             }
         }
     }
@@ -125,11 +124,6 @@ std::string request_body(const Api& api, const json::object& request, const Sett
     if (const json::array* m = arr(request, "messages")) api.history(*m, history);
     if (const json::array* t = arr(request, "tools")) api.tools(*t, tools);
     return api.body(request, std::string_view(history).substr(1), std::string_view(tools).substr(1), settings);
-}
-
-std::uint64_t ConversionCache::prefix_hits() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return prefix_hits_;
 }
 
 }  // namespace openai

@@ -44,9 +44,6 @@ public:
     /// The converted tool elements of `tools` (a tools array's text); nullopt when not valid JSON.
     std::optional<std::string> tools(const Api& api, std::string_view tools);
 
-    /// How many history conversions started from a remembered prefix (for tests).
-    std::uint64_t prefix_hits() const;
-
 private:
     struct Entry {
         const Api* api = nullptr;
@@ -56,11 +53,10 @@ private:
         std::uint64_t used = 0;
     };
 
-    mutable std::mutex mu_;
+    std::mutex mu_;
     std::vector<Entry> histories_;
     Entry tools_;
     std::uint64_t clock_ = 0;
-    std::uint64_t prefix_hits_ = 0;
 };
 
 }  // namespace openai
