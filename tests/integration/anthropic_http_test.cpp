@@ -20,14 +20,7 @@ using test::FakeRequest;
 using test::FakeResponse;
 using Clock = std::chrono::steady_clock;
 
-std::string fixture(const std::string& name) {
-    const char* env = std::getenv("AGENTHOST_PROVIDER_FIXTURES");
-    auto dir = env ? test::fs::path(env) : test::source_dir() / ".." / "shared" / "fixtures" / "providers";
-    auto p = dir / "anthropic" / name;
-    if (!test::fs::exists(p))
-        throw std::runtime_error("missing fixture " + p.string() + " (set AGENTHOST_PROVIDER_FIXTURES)");
-    return test::read_file(p);
-}
+std::string fixture(const std::string& name) { return test::provider_fixture("anthropic", name); }
 
 /// The recorded stream, written in pieces of `piece` bytes.
 FakeResponse recorded_stream(const std::string& file, std::size_t piece = 97) {

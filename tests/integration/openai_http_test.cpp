@@ -23,20 +23,7 @@ using test::FakeHttpServer;
 using test::FakeRequest;
 using test::FakeResponse;
 
-fs::path providers_dir() {
-    if (const char* env = std::getenv("AGENTHOST_PROVIDER_FIXTURES"); env && *env) return env;
-#ifdef AGENTHOST_PROVIDER_FIXTURES_DIR
-    return AGENTHOST_PROVIDER_FIXTURES_DIR;
-#else
-    return test::source_dir().parent_path() / "shared/fixtures/providers";
-#endif
-}
-
-std::string fixture(const std::string& name) {
-    fs::path p = providers_dir() / "openai" / name;
-    if (!fs::exists(p)) throw std::runtime_error("missing fixture " + p.string());
-    return test::read_file(p);
-}
+std::string fixture(const std::string& name) { return test::provider_fixture("openai", name); }
 
 /// A recorded stream served chunked, cut at random byte offsets (fixed seed), with the
 /// recorded content type and request id.

@@ -8,6 +8,7 @@
 #include "net/http_client.hpp"
 #include "net/http_service.hpp"
 #include "support/fake_http_server.hpp"
+#include "support/test_env.hpp"
 
 #include <ahp/ahp_fake.hpp>
 #include <gtest/gtest.h>
@@ -27,18 +28,6 @@ using ahp::fake::Outcome;
 using test::FakeHttpServer;
 using test::FakeRequest;
 using test::FakeResponse;
-
-fs::path providers_dir() {
-    if (const char* env = std::getenv("AGENTHOST_PROVIDER_FIXTURES"); env && *env) return env;
-    return fs::path(AGENTHOST_SOURCE_DIR).parent_path() / "shared/fixtures/providers";
-}
-
-std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
 
 /// One recorded response, as manifest.json says it was served.
 struct Recorded {
@@ -62,9 +51,9 @@ std::string sse_of_jsonl(const std::string& text) {
 
 std::vector<Recorded> recorded_responses() {
     std::vector<Recorded> out;
-    const fs::path manifest = providers_dir().parent_path() / "manifest.json";
+    const fs::path manifest = test::provider_fixtures_dir().parent_path() / "manifest.json";
     if (!fs::exists(manifest)) return out;
-    const json::value entries = json::parse(slurp(manifest));
+    const json::value entries = json::parse(test::read_file(manifest));
     for (const json::value& e : entries.as_array()) {
         const std::string path(e.at("file").as_string());
         if (path.rfind("providers/", 0) != 0 || path.find(".request.json") != std::string::npos) continue;
@@ -73,7 +62,7 @@ std::vector<Recorded> recorded_responses() {
         r.file = path.substr(path.rfind('/') + 1);
         if (e.at("http_status").is_int64()) r.status = static_cast<int>(e.at("http_status").as_int64());
         if (e.at("response_headers").is_object()) r.headers = e.at("response_headers").as_object();
-        r.body = slurp(providers_dir().parent_path() / path);
+        r.body = test::read_file(test::provider_fixtures_dir().parent_path() / path);
         if (path.size() > 13 && path.compare(path.size() - 13, 13, ".chunks.jsonl") == 0) {
             r.body = sse_of_jsonl(r.body);
             r.headers["content-type"] = "text/event-stream";

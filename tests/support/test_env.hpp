@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 namespace agenthost::test {
@@ -54,12 +55,26 @@ inline void write_file(const fs::path& p, const std::string& text) {
     out << text;
 }
 
+/// The providers' recorded traffic (shared/fixtures/providers, SOURCES.md there):
+/// $AGENTHOST_PROVIDER_FIXTURES, else next to the source tree.
+inline fs::path provider_fixtures_dir() {
+    if (const char* env = std::getenv("AGENTHOST_PROVIDER_FIXTURES"); env && *env) return env;
+    return source_dir().parent_path() / "shared" / "fixtures" / "providers";
+}
+
 /// A whole file.
 inline std::string read_file(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
     std::stringstream s;
     s << in.rdbuf();
     return s.str();
+}
+
+/// One recorded file of `provider` ("openai", "anthropic"); throws naming it when it is missing.
+inline std::string provider_fixture(const std::string& provider, const std::string& name) {
+    const fs::path p = provider_fixtures_dir() / provider / name;
+    if (!fs::exists(p)) throw std::runtime_error("missing fixture " + p.string() + " (set AGENTHOST_PROVIDER_FIXTURES)");
+    return read_file(p);
 }
 
 /// A builder that sees only the built plugins and the probe fixture, with the source tree's

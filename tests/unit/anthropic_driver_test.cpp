@@ -10,6 +10,8 @@
 // from the recorded 401 body by changing type, message and status: 429 rate_limit_error with
 // retry-after, 529 overloaded_error, 403/404/413/500, a 400 "prompt is too long", and a
 // mid-stream `event: error`.
+#include "support/test_env.hpp"
+
 #include <ahp/ahp_fake.hpp>
 
 #include <gtest/gtest.h>
@@ -30,19 +32,7 @@ namespace fs = std::filesystem;
 using ahp::fake::FakeHost;
 using ahp::fake::Outcome;
 
-fs::path providers_dir() {
-    if (const char* dir = std::getenv("AGENTHOST_PROVIDER_FIXTURES")) return dir;
-    return fs::path(AGENTHOST_SOURCE_DIR) / ".." / "shared" / "fixtures" / "providers";
-}
-
-std::string fixture(const std::string& name) {
-    fs::path p = providers_dir() / "anthropic" / name;
-    std::ifstream in(p, std::ios::binary);
-    if (!in) throw std::runtime_error("missing fixture " + p.string() + " (set AGENTHOST_PROVIDER_FIXTURES)");
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+std::string fixture(const std::string& name) { return agenthost::test::provider_fixture("anthropic", name); }
 
 const char* kSse = "text/event-stream; charset=utf-8";
 

@@ -3,6 +3,8 @@
 // (shared/fixtures/providers/openai, SOURCES.md).
 #pragma once
 
+#include "support/test_env.hpp"
+
 #include <ahp/ahp_fake.hpp>
 
 #include <gtest/gtest.h>
@@ -24,24 +26,7 @@ namespace json = boost::json;
 using ahp::fake::FakeHost;
 using ahp::fake::Outcome;
 
-inline fs::path providers_dir() {
-    if (const char* env = std::getenv("AGENTHOST_PROVIDER_FIXTURES"); env && *env) return env;
-#ifdef AGENTHOST_PROVIDER_FIXTURES_DIR
-    return AGENTHOST_PROVIDER_FIXTURES_DIR;
-#else
-    return fs::path(AGENTHOST_SOURCE_DIR).parent_path() / "shared/fixtures/providers";
-#endif
-}
-
-inline std::string slurp(const fs::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read " + p.string());
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-inline std::string fixture(const std::string& name) { return slurp(providers_dir() / "openai" / name); }
+inline std::string fixture(const std::string& name) { return agenthost::test::provider_fixture("openai", name); }
 inline json::object fixture_json(const std::string& name) { return json::parse(fixture(name)).as_object(); }
 
 /// What the fake server answers.
@@ -54,7 +39,7 @@ struct Served {
 /// A fixture as manifest.json says it was served (status, headers); a vercel .chunks.jsonl is
 /// re-framed as SSE per NOTES §3 (`event: <type>\ndata: <line>\n\n`).
 inline Served served(const std::string& name) {
-    static const json::array manifest = json::parse(slurp(providers_dir().parent_path() / "manifest.json")).as_array();
+    static const json::array manifest = json::parse(agenthost::test::read_file(agenthost::test::provider_fixtures_dir().parent_path() / "manifest.json")).as_array();
     Served s;
     for (const json::value& e : manifest) {
         if (e.at("file").as_string() != "providers/openai/" + name) continue;

@@ -1,6 +1,8 @@
 // The prompt_caching capability (its before_model hook) and the anthropic driver's cache_control
 // breakpoints, through the built plugins and ahp::fake::FakeHost; the breakpoints are also
 // compared with the recorded prompt-caching requests in ../shared/fixtures/providers/anthropic.
+#include "support/test_env.hpp"
+
 #include <ahp/ahp_fake.hpp>
 
 #include <gtest/gtest.h>
@@ -18,16 +20,7 @@ namespace fs = std::filesystem;
 using ahp::fake::FakeHost;
 using ahp::fake::Outcome;
 
-std::string fixture(const std::string& name) {
-    const char* env = std::getenv("AGENTHOST_PROVIDER_FIXTURES");
-    fs::path p = (env ? fs::path(env) : fs::path(AGENTHOST_SOURCE_DIR) / ".." / "shared" / "fixtures" / "providers") /
-                 "anthropic" / name;
-    std::ifstream in(p, std::ios::binary);
-    if (!in) throw std::runtime_error("missing fixture " + p.string() + " (set AGENTHOST_PROVIDER_FIXTURES)");
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+std::string fixture(const std::string& name) { return agenthost::test::provider_fixture("anthropic", name); }
 
 FakeHost caching(const std::string& config = "{}") {
     return FakeHost::open(AGENTHOST_BUILD_DIR "/plugins/prompt_caching.so", config);
