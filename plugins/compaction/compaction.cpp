@@ -13,6 +13,7 @@
 #include "history_cut.hpp"
 
 #include <ahp/ahp.hpp>
+#include <ahp/config.hpp>
 
 #include <algorithm>
 #include <cstdlib>
@@ -37,29 +38,6 @@ constexpr const char* kSummarySystem =
     "## Open questions: what is unresolved, and the next steps.\n"
     "Keep exact names: paths, functions, commands, identifiers. If an earlier summary is included, fold it in. "
     "Never invent anything that is not in the conversation.";
-
-[[noreturn]] void bad_config(const std::string& what) {
-    throw ahp::Error("invalid_config", "compaction: " + what, AHP_INVALID_ARGUMENT);
-}
-
-/// A config error about one field (built by appending: g++ 12 -O3 warns falsely on "'" + string).
-[[noreturn]] void bad_field(std::string_view key, std::string_view what) {
-    std::string m = "'";
-    m.append(key);
-    m += "' ";
-    m.append(what);
-    bad_config(m);
-}
-
-std::int64_t int_in(const json::object& c, std::string_view key, std::int64_t lo, std::int64_t hi,
-                    std::int64_t fallback) {
-    const json::value* v = c.if_contains(key);
-    if (!v) return fallback;
-    if (!v->is_int64() || v->get_int64() < lo || v->get_int64() > hi) {
-        bad_field(key, "must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
-    }
-    return v->get_int64();
-}
 
 std::string string_of(const json::object& o, std::string_view key) {
     const json::value* v = o.if_contains(key);
@@ -142,26 +120,20 @@ public:
     }
 
     explicit Compaction(json::object cfg) : Capability(std::move(cfg)) {
-        const json::object& c = config();
-        static constexpr std::string_view kKnown[] = {"context_window", "threshold", "keep_recent_turns",
-                                                      "summary_max_tokens", "max_transcript_bytes"};
-        for (const auto& kv : c) {
-            if (std::find(std::begin(kKnown), std::end(kKnown), kv.key()) == std::end(kKnown)) {
-                bad_field(kv.key(), "is not a known field");
-            }
-        }
-        window_ = int_in(c, "context_window", 1024, 100000000, window_);
-        window_configured_ = c.contains("context_window");
-        if (const json::value* t = c.if_contains("threshold")) {
+        ahp::ConfigReader c("compaction", config());
+        c.only({"context_window", "threshold", "keep_recent_turns", "summary_max_tokens", "max_transcript_bytes"});
+        window_ = c.integer("context_window", 1024, 100000000, window_);
+        window_configured_ = config().contains("context_window");
+        if (const json::value* t = config().if_contains("threshold")) {
             if (!t->is_number() || t->to_number<double>() < 0.05 || t->to_number<double>() > 1.0) {
-                bad_config("'threshold' must be a number from 0.05 to 1");
+                c.fail("threshold", "must be a number from 0.05 to 1");
             }
             threshold_ = t->to_number<double>();
         }
-        keep_turns_ = static_cast<int>(int_in(c, "keep_recent_turns", 1, 1000, keep_turns_));
-        summary_tokens_ = int_in(c, "summary_max_tokens", 256, 65536, summary_tokens_);
+        keep_turns_ = static_cast<int>(c.integer("keep_recent_turns", 1, 1000, keep_turns_));
+        summary_tokens_ = c.integer("summary_max_tokens", 256, 65536, summary_tokens_);
         transcript_bytes_ = static_cast<std::size_t>(
-            int_in(c, "max_transcript_bytes", 4096, 64ll << 20, static_cast<std::int64_t>(transcript_bytes_)));
+            c.integer("max_transcript_bytes", 4096, 64ll << 20, static_cast<std::int64_t>(transcript_bytes_)));
 
         on_hook("before_model", [this](const json::object& p, ahp::Call& call) { return before_model(p, call); });
         add_command(

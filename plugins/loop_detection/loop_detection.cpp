@@ -11,6 +11,7 @@
 #include "history.hpp"
 
 #include <ahp/ahp.hpp>
+#include <ahp/config.hpp>
 
 #include <algorithm>
 #include <map>
@@ -23,57 +24,19 @@ using loopdet::Detection;
 
 constexpr const char* kNotesKey = "loop_detection.notes";
 
-[[noreturn]] void bad_config(const std::string& what) {
-    throw ahp::Error("invalid_config", "loop_detection: " + what, AHP_INVALID_ARGUMENT);
-}
-
-/// A config error about one field (built by appending: g++ 12 -O3 warns falsely on "'" + string).
-[[noreturn]] void bad_field(std::string_view key, std::string_view what) {
-    std::string m = "'";
-    m.append(key);
-    m += "' ";
-    m.append(what);
-    bad_config(m);
-}
-
-int int_in(const json::object& c, std::string_view key, int lo, int hi, int fallback) {
-    const json::value* v = c.if_contains(key);
-    if (!v) return fallback;
-    if (!v->is_int64() || v->get_int64() < lo || v->get_int64() > hi) {
-        bad_field(key, "must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
-    }
-    return static_cast<int>(v->get_int64());
-}
-
-std::vector<std::string> strings_of(const json::object& c, std::string_view key, std::vector<std::string> fallback) {
-    const json::value* v = c.if_contains(key);
-    if (!v) return fallback;
-    if (!v->is_array()) bad_field(key, "must be a list of strings");
-    std::vector<std::string> out;
-    for (const json::value& s : v->get_array()) {
-        if (!s.is_string()) bad_field(key, "must be a list of strings");
-        out.emplace_back(s.get_string());
-    }
-    return out;
-}
-
-loopdet::Settings parse_settings(const json::object& c) {
-    static constexpr std::string_view kKnown[] = {"threshold",       "mutating_failure_threshold",
-                                                  "max_notes",       "mutating_tools",
-                                                  "batch_min_calls", "ignored_result_fields"};
-    for (const auto& kv : c) {
-        if (std::find(std::begin(kKnown), std::end(kKnown), kv.key()) == std::end(kKnown)) {
-            bad_field(kv.key(), "is not a known field");
-        }
-    }
+loopdet::Settings parse_settings(const json::object& config) {
+    ahp::ConfigReader c("loop_detection", config);
+    c.only({"threshold", "mutating_failure_threshold", "max_notes", "mutating_tools", "batch_min_calls",
+            "ignored_result_fields"});
     loopdet::Settings s;
-    s.threshold = int_in(c, "threshold", 2, 100, s.threshold);
-    s.mutating_failure_threshold = int_in(c, "mutating_failure_threshold", 2, 100, s.mutating_failure_threshold);
-    s.max_notes = int_in(c, "max_notes", 0, 100, s.max_notes);
-    s.batch_min_calls =
-        static_cast<std::size_t>(int_in(c, "batch_min_calls", 1, 100, static_cast<int>(s.batch_min_calls)));
-    s.mutating_tools = strings_of(c, "mutating_tools", s.mutating_tools);
-    s.ignored_result_fields = strings_of(c, "ignored_result_fields", s.ignored_result_fields);
+    s.threshold = static_cast<int>(c.integer("threshold", 2, 100, s.threshold));
+    s.mutating_failure_threshold =
+        static_cast<int>(c.integer("mutating_failure_threshold", 2, 100, s.mutating_failure_threshold));
+    s.max_notes = static_cast<int>(c.integer("max_notes", 0, 100, s.max_notes));
+    s.batch_min_calls = static_cast<std::size_t>(
+        c.integer("batch_min_calls", 1, 100, static_cast<std::int64_t>(s.batch_min_calls)));
+    s.mutating_tools = c.strings("mutating_tools", s.mutating_tools);
+    s.ignored_result_fields = c.strings("ignored_result_fields", s.ignored_result_fields);
     return s;
 }
 

@@ -9,6 +9,7 @@
 #include "preview.hpp"
 
 #include <ahp/ahp.hpp>
+#include <ahp/config.hpp>
 
 #include <algorithm>
 
@@ -20,29 +21,6 @@ constexpr std::int64_t kDefaultThreshold = 16 * 1024;
 constexpr std::int64_t kDefaultPreview = 2 * 1024;
 /// A member is not worth bounding unless the preview saves at least this much.
 constexpr std::size_t kMinSaving = 1024;
-
-[[noreturn]] void bad_config(const std::string& what) {
-    throw ahp::Error("invalid_config", "tool_output: " + what, AHP_INVALID_ARGUMENT);
-}
-
-/// A config error about one field (built by appending: g++ 12 -O3 warns falsely on "'" + string).
-[[noreturn]] void bad_field(std::string_view key, std::string_view what) {
-    std::string m = "'";
-    m.append(key);
-    m += "' ";
-    m.append(what);
-    bad_config(m);
-}
-
-std::int64_t int_in(const json::object& c, std::string_view key, std::int64_t lo, std::int64_t hi,
-                    std::int64_t fallback) {
-    const json::value* v = c.if_contains(key);
-    if (!v) return fallback;
-    if (!v->is_int64() || v->get_int64() < lo || v->get_int64() > hi) {
-        bad_field(key, "must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi));
-    }
-    return v->get_int64();
-}
 
 /// A tool call id as a file name: letters, digits, '-', '_' and '.'; anything else becomes '_'.
 std::string file_stem(std::string_view id) {
@@ -69,24 +47,13 @@ public:
     }
 
     explicit ToolOutput(json::object cfg) : Capability(std::move(cfg)) {
-        const json::object& c = config();
-        for (const auto& kv : c) {
-            if (kv.key() != "threshold_bytes" && kv.key() != "preview_bytes" && kv.key() != "skip_tools") {
-                bad_field(kv.key(), "is not a known field");
-            }
-        }
-        threshold_ = static_cast<std::size_t>(int_in(c, "threshold_bytes", 1024, 64ll << 20, kDefaultThreshold));
-        preview_ = static_cast<std::size_t>(int_in(c, "preview_bytes", 128, 1 << 20, kDefaultPreview));
-        if (const json::value* v = c.if_contains("skip_tools")) {
-            if (!v->is_array()) bad_config("'skip_tools' must be a list of tool names");
-            for (const json::value& s : v->get_array()) {
-                if (!s.is_string()) bad_config("'skip_tools' must be a list of tool names");
-                skip_.emplace_back(s.get_string());
-            }
-        } else {
-            // read_file is ranged already, and re-saving a read of a saved output would chase its tail.
-            skip_.emplace_back("read_file");
-        }
+        ahp::ConfigReader c("tool_output", config());
+        c.only({"threshold_bytes", "preview_bytes", "skip_tools"});
+        threshold_ = static_cast<std::size_t>(c.integer("threshold_bytes", 1024, 64ll << 20, kDefaultThreshold));
+        preview_ = static_cast<std::size_t>(c.integer("preview_bytes", 128, 1 << 20, kDefaultPreview));
+        // By default read_file is skipped: it is ranged already, and re-saving a read of a saved
+        // output would chase its tail.
+        skip_ = c.strings("skip_tools", {"read_file"}, "must be a list of tool names");
         on_hook("after_tool", [this](const json::object& params, ahp::Call& call) { return after_tool(params, call); });
     }
 
