@@ -171,27 +171,20 @@ private:
             sink->on_done(sink->user, AHP_NOT_FOUND, to_str(msg));
             return AHP_NOT_FOUND;
         }
-        try {
-            json::value answer = it->second(params_of(params, body));
-            std::string text = json::serialize(answer);
-            sink->on_done(sink->user, AHP_OK, to_str(text));
-            return AHP_OK;
-        } catch (const Error& e) {
-            sink->on_done(sink->user, e.status(), to_str(e.what()));
-            return e.status();
-        } catch (const std::exception& e) {
-            sink->on_done(sink->user, AHP_ERROR, to_str(e.what()));
-            return AHP_ERROR;
-        }
+        return answer(sink, [&] { return it->second(params_of(params, body)); });
     }
     static ahp_status request_stream(const StreamService& fn, ahp_str params, ahp_str body,
                                      const ahp_sink* sink) noexcept {
+        ChunkFn chunk = [sink](std::string_view data) {
+            return !sink->on_chunk || sink->on_chunk(sink->user, to_str(data)) == AHP_OK;
+        };
+        return answer(sink, [&] { return fn(params_of(params, body), chunk); });
+    }
+    /// Deliver fn's answer, or the error it throws, to the sink.
+    template <class Fn>
+    static ahp_status answer(const ahp_sink* sink, Fn&& fn) noexcept {
         try {
-            ChunkFn chunk = [sink](std::string_view data) {
-                return !sink->on_chunk || sink->on_chunk(sink->user, to_str(data)) == AHP_OK;
-            };
-            json::value answer = fn(params_of(params, body), chunk);
-            std::string text = json::serialize(answer);
+            std::string text = json::serialize(fn());
             sink->on_done(sink->user, AHP_OK, to_str(text));
             return AHP_OK;
         } catch (const Error& e) {
