@@ -20,11 +20,9 @@ namespace json = boost::json;
 namespace fs = std::filesystem;
 using ahp::fake::FakeHost;
 
-/// The real results page, beside the source tree (../shared/fixtures), found from the build
-/// folder's usual place (<source>/build-*); empty if it is not there.
+/// The real results page (tests/fixtures/web).
 std::string ddg_fixture() {
-    fs::path p =
-        fs::path(AGENTHOST_BUILD_DIR).parent_path().parent_path() / "shared/fixtures/web/duckduckgo_html_foo.html";
+    fs::path p = fs::path(AGENTHOST_SOURCE_DIR) / "tests/fixtures/web/duckduckgo_html_foo.html";
     std::ifstream in(p, std::ios::binary);
     std::stringstream s;
     s << in.rdbuf();

@@ -24,10 +24,7 @@ namespace {
 namespace fs = std::filesystem;
 namespace json = boost::json;
 
-fs::path providers_dir() {
-    if (const char* dir = std::getenv("AGENTHOST_PROVIDER_FIXTURES")) return dir;
-    return fs::path(__FILE__).parent_path() / ".." / ".." / ".." / "shared" / "fixtures" / "providers";
-}
+fs::path providers_dir() { return fs::path(AGENTHOST_SOURCE_DIR) / "tests" / "fixtures" / "providers"; }
 
 std::string read(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);

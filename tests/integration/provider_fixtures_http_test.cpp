@@ -51,8 +51,8 @@ std::string sse_of_jsonl(const std::string& text) {
 
 std::vector<Recorded> recorded_responses() {
     std::vector<Recorded> out;
-    const fs::path manifest = test::provider_fixtures_dir().parent_path() / "manifest.json";
-    if (!fs::exists(manifest)) return out;
+    const fs::path manifest = test::fixtures_dir() / "manifest.json";
+    if (!fs::exists(manifest)) throw std::runtime_error("missing fixture manifest " + manifest.string());
     const json::value entries = json::parse(test::read_file(manifest));
     for (const json::value& e : entries.as_array()) {
         const std::string path(e.at("file").as_string());
@@ -62,7 +62,7 @@ std::vector<Recorded> recorded_responses() {
         r.file = path.substr(path.rfind('/') + 1);
         if (e.at("http_status").is_int64()) r.status = static_cast<int>(e.at("http_status").as_int64());
         if (e.at("response_headers").is_object()) r.headers = e.at("response_headers").as_object();
-        r.body = test::read_file(test::provider_fixtures_dir().parent_path() / path);
+        r.body = test::read_file(test::fixtures_dir() / path);
         if (path.size() > 13 && path.compare(path.size() - 13, 13, ".chunks.jsonl") == 0) {
             r.body = sse_of_jsonl(r.body);
             r.headers["content-type"] = "text/event-stream";

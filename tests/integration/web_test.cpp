@@ -55,7 +55,7 @@ RuntimeBuilder fetching(const std::string& url, json::object config = {}) {
 }
 
 std::string ddg_page() {
-    return test::read_file(test::source_dir().parent_path() / "shared/fixtures/web/duckduckgo_html_foo.html");
+    return test::web_fixture("duckduckgo_html_foo.html");
 }
 
 TEST(Web, SearchReadsTheDuckDuckGoPageServedLocally) {

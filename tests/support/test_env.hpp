@@ -55,12 +55,11 @@ inline void write_file(const fs::path& p, const std::string& text) {
     out << text;
 }
 
-/// The providers' recorded traffic (shared/fixtures/providers, SOURCES.md there):
-/// $AGENTHOST_PROVIDER_FIXTURES, else next to the source tree.
-inline fs::path provider_fixtures_dir() {
-    if (const char* env = std::getenv("AGENTHOST_PROVIDER_FIXTURES"); env && *env) return env;
-    return source_dir().parent_path() / "shared" / "fixtures" / "providers";
-}
+/// Recorded third-party data the tests replay, kept in the repository with its provenance
+/// (tests/fixtures/SOURCES.md, manifest.json).
+inline fs::path fixtures_dir() { return source_dir() / "tests" / "fixtures"; }
+/// The providers' recorded traffic (tests/fixtures/providers).
+inline fs::path provider_fixtures_dir() { return fixtures_dir() / "providers"; }
 
 /// A whole file.
 inline std::string read_file(const fs::path& p) {
@@ -70,10 +69,17 @@ inline std::string read_file(const fs::path& p) {
     return s.str();
 }
 
+/// The saved web page `name` (tests/fixtures/web); throws naming it when it is missing.
+inline std::string web_fixture(const std::string& name) {
+    const fs::path p = fixtures_dir() / "web" / name;
+    if (!fs::exists(p)) throw std::runtime_error("missing fixture " + p.string());
+    return read_file(p);
+}
+
 /// One recorded file of `provider` ("openai", "anthropic"); throws naming it when it is missing.
 inline std::string provider_fixture(const std::string& provider, const std::string& name) {
     const fs::path p = provider_fixtures_dir() / provider / name;
-    if (!fs::exists(p)) throw std::runtime_error("missing fixture " + p.string() + " (set AGENTHOST_PROVIDER_FIXTURES)");
+    if (!fs::exists(p)) throw std::runtime_error("missing fixture " + p.string());
     return read_file(p);
 }
 

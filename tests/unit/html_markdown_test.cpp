@@ -403,8 +403,7 @@ TEST(HtmlMarkdown, DeepNestingStaysBounded) {
 }
 
 TEST(HtmlMarkdown, TheRealDuckDuckGoPageReads) {
-    std::string page = agenthost::test::read_file(agenthost::test::source_dir().parent_path() /
-                                                  "shared/fixtures/web/duckduckgo_html_foo.html");
+    std::string page = agenthost::test::web_fixture("duckduckgo_html_foo.html");
     std::string out = fetch(page, "https://html.duckduckgo.com/html/");
     EXPECT_EQ(out.substr(0, out.find('\n')), "Title: foo at DuckDuckGo");
     EXPECT_NE(

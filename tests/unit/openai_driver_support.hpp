@@ -39,7 +39,7 @@ struct Served {
 /// A fixture as manifest.json says it was served (status, headers); a vercel .chunks.jsonl is
 /// re-framed as SSE per NOTES §3 (`event: <type>\ndata: <line>\n\n`).
 inline Served served(const std::string& name) {
-    static const json::array manifest = json::parse(agenthost::test::read_file(agenthost::test::provider_fixtures_dir().parent_path() / "manifest.json")).as_array();
+    static const json::array manifest = json::parse(agenthost::test::read_file(agenthost::test::fixtures_dir() / "manifest.json")).as_array();
     Served s;
     for (const json::value& e : manifest) {
         if (e.at("file").as_string() != "providers/openai/" + name) continue;

@@ -24,8 +24,7 @@ using ::testing::Not;
 constexpr const char* kEndpoint = "https://search.test/html/";
 
 std::string ddg_page() {
-    static const std::string page = agenthost::test::read_file(fs::path(AGENTHOST_SOURCE_DIR).parent_path() /
-                                                               "shared/fixtures/web/duckduckgo_html_foo.html");
+    static const std::string page = agenthost::test::web_fixture("duckduckgo_html_foo.html");
     return page;
 }
 
