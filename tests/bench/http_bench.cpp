@@ -4,7 +4,7 @@
 // driver calls it, and a request on a new connection each time. The fake server runs on its own
 // thread on 127.0.0.1; "CPU" is the calling thread's.
 #include "net/http_client.hpp"
-#include "net/http_service.hpp"
+#include "services/http_service.hpp"
 
 #include "support/fake_http_server.hpp"
 

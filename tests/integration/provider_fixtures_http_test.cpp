@@ -6,7 +6,7 @@
 // message, streamed deltas) must be exactly what the same plugin gives when the bytes are
 // handed to it directly, which the driver unit tests assert in full for every fixture.
 #include "net/http_client.hpp"
-#include "net/http_service.hpp"
+#include "services/http_service.hpp"
 #include "support/fake_http_server.hpp"
 #include "support/test_env.hpp"
 

@@ -2,8 +2,8 @@
 // way resolvers read them, allow-list exceptions, and the http.request service refusing or
 // allowing 127.0.0.1 (the only address any test connects to).
 #include "net/http_client.hpp"
-#include "net/http_service.hpp"
 #include "net/ssrf_guard.hpp"
+#include "services/http_service.hpp"
 
 #include "support/fake_http_server.hpp"
 

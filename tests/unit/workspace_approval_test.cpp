@@ -1,7 +1,7 @@
 // The approval-gating store and its unified diff: what is asked, what a denial does, what
 // "always" remembers, and that refused paths are never asked about.
+#include "services/file_store_decorators.hpp"
 #include "support/test_env.hpp"
-#include "workspace/file_store_decorators.hpp"
 #include "workspace/unified_diff.hpp"
 
 #include <agenthost/storage.hpp>

@@ -1,7 +1,7 @@
 // The write blocklist: protected folders refused at any depth, case-insensitively, for writes
 // and deletes only.
+#include "services/file_store_decorators.hpp"
 #include "support/test_env.hpp"
-#include "workspace/file_store_decorators.hpp"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>

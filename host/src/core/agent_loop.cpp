@@ -1,6 +1,6 @@
 #include "core/agent_loop.hpp"
 
-#include "core/json_schema.hpp"
+#include "base/json_schema.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>

@@ -4,7 +4,7 @@
 
 // Boost.URL is used header-only: its sources are compiled into this one translation unit
 // (Boost::url is not linked). No other .cpp in the host may include <boost/url/src.hpp>.
-#include "core/json_schema.hpp"
+#include "base/json_schema.hpp"
 
 #include <boost/url/src.hpp>
 

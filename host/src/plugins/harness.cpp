@@ -3,7 +3,7 @@
 #include "agenthost/errors.hpp"
 #include "plugins/manifest.hpp"
 
-#include "core/json_schema.hpp"
+#include "base/json_schema.hpp"
 
 #include <algorithm>
 #include <array>

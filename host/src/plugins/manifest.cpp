@@ -1,7 +1,7 @@
 #include "plugins/manifest.hpp"
 
 #include "agenthost/errors.hpp"
-#include "core/json_schema.hpp"
+#include "base/json_schema.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,7 +1,7 @@
 #include "plugins/plugin_instance.hpp"
 
-#include "core/json_schema.hpp"
-#include "workspace/file_content.hpp"
+#include "base/json_schema.hpp"
+#include "base/utf8.hpp"
 
 #include <spdlog/spdlog.h>
 

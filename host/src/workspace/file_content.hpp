@@ -1,6 +1,8 @@
 // Facts about file content shared by every store: hashes, binary detection, line ranges.
 #pragma once
 
+#include "base/utf8.hpp"
+
 #include <agenthost/workspace.hpp>
 
 #include <cstdint>
@@ -19,21 +21,11 @@ std::string sha256_tag(std::string_view data);
 /// Whether the first 8 KiB hold a NUL byte (the quick test grep uses).
 bool has_nul_prefix(std::string_view data);
 
-/// Whether `data` is well-formed UTF-8.
-bool is_valid_utf8(std::string_view data);
-
-/// `data` with every byte that does not belong to a well-formed UTF-8 sequence replaced by
-/// U+FFFD.
-std::string repair_utf8(std::string_view data);
-
 /// A NUL byte in the first 8 KiB, or invalid UTF-8 anywhere.
 bool is_binary_content(std::string_view data);
 
 /// The number of '\n' bytes in [p, p + len), counted 16 bytes at a time.
 std::uint64_t count_newlines(const char* p, std::size_t len);
-
-/// The longest prefix of `s` of at most `max_bytes` that does not split a UTF-8 sequence.
-std::string_view cut_utf8(std::string_view s, std::size_t max_bytes);
 
 /// The lines `range` asks for out of a whole file, with the whole file's facts (its hash
 /// computed unless known).

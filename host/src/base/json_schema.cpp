@@ -1,4 +1,4 @@
-#include "core/json_schema.hpp"
+#include "base/json_schema.hpp"
 
 #include <array>
 #include <charconv>

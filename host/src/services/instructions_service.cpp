@@ -2,7 +2,7 @@
 // first: the user's ($XDG_CONFIG_HOME/agenthost/), then each folder from the repository root
 // (the nearest parent holding .git) down to the workspace. Only plain file names are looked up,
 // only regular files are read (never through a symlink), each capped.
-#include "workspace/instructions_service.hpp"
+#include "services/instructions_service.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

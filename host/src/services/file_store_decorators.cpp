@@ -1,4 +1,4 @@
-#include "workspace/file_store_decorators.hpp"
+#include "services/file_store_decorators.hpp"
 
 #include "workspace/file_content.hpp"
 #include "workspace/unified_diff.hpp"

@@ -1,8 +1,8 @@
-#include "workspace/fs_services.hpp"
+#include "services/fs_services.hpp"
 
-#include "core/context_services.hpp"
+#include "services/context_services.hpp"
 
-#include "workspace/file_store_decorators.hpp"
+#include "services/file_store_decorators.hpp"
 
 #include <algorithm>
 #include <ctime>

@@ -1,7 +1,7 @@
-#include "net/http_service.hpp"
+#include "services/http_service.hpp"
 
+#include "base/utf8.hpp"
 #include "net/http_client.hpp"
-#include "workspace/file_content.hpp"
 
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>

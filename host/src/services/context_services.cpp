@@ -1,4 +1,4 @@
-#include "core/context_services.hpp"
+#include "services/context_services.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

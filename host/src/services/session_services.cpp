@@ -1,9 +1,9 @@
-#include "core/services.hpp"
+#include "services/session_services.hpp"
 
-#include "core/context_services.hpp"
-#include "net/http_service.hpp"
-#include "workspace/fs_services.hpp"
-#include "workspace/instructions_service.hpp"
+#include "services/context_services.hpp"
+#include "services/fs_services.hpp"
+#include "services/http_service.hpp"
+#include "services/instructions_service.hpp"
 
 #include <spdlog/spdlog.h>
 

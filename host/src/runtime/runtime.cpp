@@ -2,10 +2,10 @@
 
 #include "core/agent_loop.hpp"
 #include "core/config.hpp"
-#include "core/services.hpp"
 #include "core/session.hpp"
 #include "plugins/loader.hpp"
-#include "workspace/file_store_decorators.hpp"
+#include "services/file_store_decorators.hpp"
+#include "services/session_services.hpp"
 
 #include <boost/asio/thread_pool.hpp>
 #include <spdlog/spdlog.h>

@@ -1,0 +1,20 @@
+// UTF-8 checks and repair, for every text that enters an event, a log line or a JSON answer.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace agenthost {
+
+/// Whether `data` is well-formed UTF-8.
+bool is_valid_utf8(std::string_view data);
+
+/// `data` with every byte that does not belong to a well-formed UTF-8 sequence replaced by
+/// U+FFFD.
+std::string repair_utf8(std::string_view data);
+
+/// The longest prefix of `s` of at most `max_bytes` that does not split a UTF-8 sequence.
+std::string_view cut_utf8(std::string_view s, std::size_t max_bytes);
+
+}  // namespace agenthost
