@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what is missing, build, and run every test:
-#   1. a Debug build and its full ctest run;
+#   1. a Debug build and its full ctest run, then the fixture tests again with the folder
+#      around the clone hidden (nothing outside the repository is read);
 #   2. the same tests under AddressSanitizer + UBSan (the plugins, fixtures and CLI included);
 #   3. the SDK example built out of tree against the installed SDK and loaded by agenthost.
 set -euo pipefail
@@ -12,6 +13,9 @@ cd "$root"
 echo "== build (Debug) and test"
 "$root/scripts/build.sh" "$root/build-test" Debug
 ctest --test-dir "$root/build-test" --output-on-failure -j 2
+
+echo "== the fixture tests with nothing beside the repository"
+"$root/scripts/fresh_clone_check.sh" "$root/build-test"
 
 echo "== build with AddressSanitizer + UBSan and test"
 "$root/scripts/build.sh" "$root/build-asan" Debug -DAGENTHOST_SANITIZE=ON -DAGENTHOST_BUILD_BENCH=OFF
