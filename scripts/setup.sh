@@ -9,7 +9,7 @@ packages=(
   libssl-dev ca-certificates libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libre2-dev libyaml-cpp-dev libgumbo-dev
-  bubblewrap
+  bubblewrap libseccomp-dev
   libedit-dev tmux
 )
 

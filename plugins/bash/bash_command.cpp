@@ -6,55 +6,37 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 
 namespace bash_plugin {
 
-namespace {
-
-std::string upper(std::string_view s) {
-    std::string out(s);
-    for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    return out;
+bool is_basic_variable(std::string_view name) {
+    static constexpr std::string_view kNames[] = {"PATH", "HOME",    "LANG",  "LANGUAGE", "TERM", "USER",
+                                                  "LOGNAME", "SHELL", "TMPDIR", "TZ"};
+    if (std::find(std::begin(kNames), std::end(kNames), name) != std::end(kNames)) return true;
+    return name.size() > 3 && name.substr(0, 3) == "LC_";
 }
 
-}  // namespace
-
-bool is_secret_name(std::string_view name) {
-    static constexpr std::string_view kParts[] = {"KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL"};
-    static constexpr std::string_view kPrefixes[] = {"ANTHROPIC_", "OPENAI_", "AWS_", "AGENTHOST_"};
-    std::string n = upper(name);
-    for (std::string_view part : kParts) {
-        if (n.find(part) != std::string::npos) return true;
-    }
-    for (std::string_view prefix : kPrefixes) {
-        if (std::string_view(n).substr(0, prefix.size()) == prefix) return true;
-    }
-    return false;
+bool is_variable_name(std::string_view name) {
+    if (name.empty() || (name.front() >= '0' && name.front() <= '9')) return false;
+    return std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    });
 }
 
-std::vector<std::string> scrubbed_environment(const char* const* envp, const std::vector<std::string>& passthrough) {
+std::vector<std::string> child_environment(const char* const* envp, const std::vector<std::string>& passthrough,
+                                           const std::string& cwd) {
     std::vector<std::string> out;
     for (; envp && *envp; ++envp) {
         std::string_view entry(*envp);
         std::size_t eq = entry.find('=');
         if (eq == std::string_view::npos || eq == 0) continue;
         std::string_view name = entry.substr(0, eq);
-        bool allowed = std::find(passthrough.begin(), passthrough.end(), name) != passthrough.end();
-        if (allowed || !is_secret_name(name)) out.emplace_back(entry);
+        if (name == "PWD") continue;
+        bool passed = std::find(passthrough.begin(), passthrough.end(), name) != passthrough.end();
+        if (passed || is_basic_variable(name)) out.emplace_back(entry);
     }
+    out.push_back("PWD=" + cwd);
     return out;
-}
-
-std::vector<std::string> bwrap_args(Sandbox mode, bool network, const std::string& root, const std::string& bash,
-                                    const std::string& command) {
-    std::vector<std::string> a = {"--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"};
-    // After --tmpfs /tmp, so a workspace under /tmp is still there.
-    a.insert(a.end(), {mode == Sandbox::kWorkspaceWrite ? "--bind" : "--ro-bind", root, root});
-    if (!network) a.emplace_back("--unshare-net");
-    a.insert(a.end(),
-             {"--unshare-pid", "--die-with-parent", "--new-session", "--chdir", root, "--", bash, "-c", command});
-    return a;
 }
 
 std::string approval_summary(std::string_view command) {

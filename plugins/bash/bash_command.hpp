@@ -1,5 +1,5 @@
-// What goes around a bash command before it runs: the scrubbed environment, the bubblewrap
-// command line, the approval summary, finding programs on PATH.
+// What goes around a bash command before it runs: the child's environment (an allow list), the
+// approval summary, finding programs on PATH.
 #pragma once
 
 #include <string>
@@ -8,21 +8,18 @@
 
 namespace bash_plugin {
 
-/// Whether a variable name looks like a secret: it contains KEY, TOKEN, SECRET, PASSWORD,
-/// PASSWD or CREDENTIAL, or starts with ANTHROPIC_, OPENAI_, AWS_ or AGENTHOST_ (any case).
-bool is_secret_name(std::string_view name);
+/// Whether the host variable `name` reaches a command without being named in env_passthrough:
+/// PATH, HOME, LANG, LANGUAGE, LC_*, TERM, USER, LOGNAME, SHELL, TMPDIR, TZ.
+bool is_basic_variable(std::string_view name);
 
-/// `envp` ("NAME=value", NULL-terminated) minus secret names, except those in `passthrough`.
-std::vector<std::string> scrubbed_environment(const char* const* envp, const std::vector<std::string>& passthrough);
+/// Whether `name` is a valid environment variable name for env_passthrough ([A-Za-z_][A-Za-z0-9_]*).
+bool is_variable_name(std::string_view name);
 
-/// The OS sandbox mode (config `sandbox`).
-enum class Sandbox { kOff, kReadOnly, kWorkspaceWrite };
-
-/// The bwrap arguments that run `bash -c command` in `root`: the whole file system read-only,
-/// fresh /dev, /proc and /tmp, the workspace bound read-only or writable, no network unless
-/// `network`, its own pid namespace (so killing bwrap kills everything inside) and session.
-std::vector<std::string> bwrap_args(Sandbox mode, bool network, const std::string& root, const std::string& bash,
-                                    const std::string& command);
+/// The environment a command runs with, built from an allow list: the basic variables and the
+/// names in `passthrough` taken from `envp` ("NAME=value", NULL-terminated), then PWD=`cwd`.
+/// Every other host variable (keys, tokens, DATABASE_URL, …) stays out, whatever its name.
+std::vector<std::string> child_environment(const char* const* envp, const std::vector<std::string>& passthrough,
+                                           const std::string& cwd);
 
 /// "run bash: <first line of the command, cut to 200 bytes>".
 std::string approval_summary(std::string_view command);

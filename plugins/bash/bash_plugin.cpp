@@ -1,20 +1,25 @@
 // bash: the `bash` tool of the coding agent (DESIGN §11). Every command is approved first
-// (approval.ask), then runs as `bash -c` in the workspace (workspace.info) in its own process
-// group, optionally inside a bubblewrap sandbox, with a timeout, capped output and an
-// environment scrubbed of secrets.
+// (approval.ask), then runs as `bash -c` in the workspace (workspace.info) under bubblewrap: in
+// a PID namespace that dies with the call (nothing it starts outlives it), optionally in the OS
+// sandbox, with a timeout, capped output and an environment built from an allow list
+// (docs/security.md).
 #include "bash_command.hpp"
 #include "output_capture.hpp"
 #include "process_runner.hpp"
+#include "sandbox.hpp"
+#include "seccomp_filter.hpp"
 
 #include <ahp/ahp.hpp>
 
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <limits>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +37,11 @@ constexpr std::int64_t kDefaultKeepBytes = 30 * 1024;
 constexpr std::int64_t kDefaultMaxOutputBytes = 64ll << 20;
 /// The kernel's limit on one exec argument (MAX_ARG_STRLEN).
 constexpr std::size_t kMaxCommandBytes = 128 * 1024 - 1;
+/// The uid and gid a sandboxed command gets when agenthost runs as root (nobody, nogroup).
+constexpr uid_t kNobody = 65534;
+/// The host's default write blocklist, used when workspace.info does not send `write_blocklist`.
+const std::vector<std::string> kDefaultBlocklist = {".git",  "node_modules", "target", "dist",    "build",
+                                                    ".venv", "venv",         ".tox",   ".gradle", ".next"};
 
 [[noreturn]] void bad_config(const std::string& message) {
     throw ahp::Error("invalid_config", "bash config: " + message, AHP_INVALID_ARGUMENT);
@@ -103,7 +113,9 @@ Settings parse_settings(const json::object& c) {
     if (const json::value* v = c.if_contains("env_passthrough")) {
         if (!v->is_array()) bad_config("'env_passthrough' must be a list of variable names");
         for (const auto& name : v->get_array()) {
-            if (!name.is_string()) bad_config("'env_passthrough' must be a list of variable names");
+            if (!name.is_string() || !is_variable_name(name.get_string())) {
+                bad_config("'env_passthrough' must be a list of variable names ([A-Za-z_][A-Za-z0-9_]*)");
+            }
             s.env_passthrough.emplace_back(name.get_string());
         }
     }
@@ -143,6 +155,13 @@ public:
         std::string path_list = std::string(path ? path : "") + ":/usr/local/bin:/usr/bin:/bin";
         bash_ = find_program("bash", path_list);
         bwrap_ = find_program("bwrap", path_list);
+        if (settings_.sandbox != Sandbox::kOff) {
+            try {
+                seccomp_ = seccomp_program();
+            } catch (const std::runtime_error& e) {
+                bad_config(std::string("the sandbox cannot be set up: ") + e.what());
+            }
+        }
         add_tool({"bash",
                   "Run a command with `bash -c` in the workspace; returns exit_code, stdout and stderr (long output "
                   "is cut in the middle). Processes it starts are killed when it ends or times out.",
@@ -195,19 +214,69 @@ private:
             throw ahp::Error("unavailable", "the workspace folder " + root + " does not exist or is not a folder");
         }
 
+        std::vector<std::string> blocklist = write_blocklist(info);
+
         RunSpec spec;
         spec.cwd = root;
-        spec.env = scrubbed_environment(environ, settings_.env_passthrough);
+        spec.env = child_environment(environ, settings_.env_passthrough, root);
         spec.timeout = std::chrono::milliseconds(timeout_ms);
         spec.keep_bytes = settings_.keep_bytes;
         spec.max_output_bytes = settings_.max_output_bytes;
         spec.cancelled = [&call] { return call.cancelled(); };
+        std::vector<std::string> notes;
+
+        BwrapSpec b;
+        b.mode = settings_.sandbox;
+        b.network = settings_.network;
+        b.root = root;
+        Pipe info_pipe = Pipe::make();
+        Pipe filter;
+        ProtectedScan scan;
+        bool contain = true;
         if (settings_.sandbox == Sandbox::kOff) {
+            std::optional<Containment> c = containment(call);
+            if (c) {
+                b.containment = *c;
+            } else {
+                contain = false;
+                notes.push_back("processes it started outside its process group may still be running: " +
+                                no_containment_);
+            }
+        } else {
+            bool root_user = ::geteuid() == 0;
+            b.uid = root_user ? kNobody : ::getuid();
+            b.gid = root_user ? kNobody : ::getgid();
+            set_variable(spec.env, "TMPDIR", "/tmp");  // the sandbox's own /tmp
+            if (settings_.sandbox == Sandbox::kWorkspaceWrite) {
+                scan = scan_protected(root, blocklist);
+                b.read_only = scan.read_only;
+                if (!scan.complete) {
+                    notes.push_back("the workspace has more than " + std::to_string(kMaxScannedFolders) +
+                                    " folders: blocklisted folders past them were not kept read-only");
+                }
+            }
+            filter = Pipe::make();
+            if (::write(filter.write.get(), seccomp_.data(), seccomp_.size()) != static_cast<ssize_t>(seccomp_.size())) {
+                throw ahp::Error("sandbox_failed", "the bash sandbox could not pass its seccomp filter to bwrap: " +
+                                                       std::string(::strerror(errno)) + "; the command did not run");
+            }
+            filter.write.reset();
+            b.seccomp_fd = filter.read.get();
+            spec.inherit_fds.push_back(filter.read.get());
+        }
+        if (contain) {
+            b.info_fd = info_pipe.write.get();
+            spec.inherit_fds.push_back(info_pipe.write.get());
+            spec.namespace_info_fd = info_pipe.read.get();
+            spec.on_started = [&info_pipe, &filter] {
+                info_pipe.write.reset();
+                filter.read.reset();
+            };
+            spec.executable = bwrap_;
+            spec.args = bwrap_args(b, bash_, command);
+        } else {
             spec.executable = bash_;
             spec.args = {"-c", command};
-        } else {
-            spec.executable = bwrap_;
-            spec.args = bwrap_args(settings_.sandbox, settings_.network, root, bash_, command);
         }
         RunResult r;
         try {
@@ -215,8 +284,85 @@ private:
         } catch (const std::runtime_error& e) {
             throw ahp::Error("exec_failed", e.what());
         }
-        if (settings_.sandbox != Sandbox::kOff) check_sandbox_started(r);
-        return to_json(r, timeout_ms);
+        if (settings_.sandbox == Sandbox::kWorkspaceWrite) {
+            std::vector<std::string> moved = move_aside_new_entries(root, blocklist, scan);
+            if (!moved.empty()) {
+                std::string list;
+                for (const std::string& m : moved) list += (list.empty() ? "" : ", ") + m;
+                notes.push_back("the sandbox keeps blocklisted folders read-only, so what the command created "
+                                "there was moved aside: " + list);
+            }
+        }
+        if (contain) check_sandbox_started(r);
+        if (contain && !r.contained) {
+            notes.push_back("its PID namespace did not empty in time: processes it started may still be running");
+        }
+        return to_json(r, timeout_ms, contain, notes);
+    }
+
+    /// The names the host's write blocklist refuses (workspace.info `write_blocklist`), or its
+    /// default list from a host that does not send them.
+    static std::vector<std::string> write_blocklist(const json::value& info) {
+        const json::value* v = info.is_object() ? info.get_object().if_contains("write_blocklist") : nullptr;
+        if (!v) return kDefaultBlocklist;
+        std::vector<std::string> names;
+        if (v->is_array()) {
+            for (const json::value& n : v->get_array()) {
+                if (!n.is_string() || n.get_string().empty() || n.get_string().find('/') != json::string::npos) {
+                    names.clear();
+                    break;
+                }
+                names.emplace_back(n.get_string());
+            }
+        }
+        if (names.empty() && !(v->is_array() && v->get_array().empty())) {
+            throw ahp::Error("unavailable", "workspace.info sent a 'write_blocklist' that is not a list of names");
+        }
+        return names;
+    }
+
+    static void set_variable(std::vector<std::string>& env, const std::string& name, const std::string& value) {
+        std::string prefix = name + "=";
+        env.erase(std::remove_if(env.begin(), env.end(), [&](const std::string& e) { return e.rfind(prefix, 0) == 0; }),
+                  env.end());
+        env.push_back(prefix + value);
+    }
+
+    /// How the sandbox-off path gets its PID namespace, found once by running bwrap: nullopt
+    /// (with no_containment_ saying why) when it cannot, e.g. no bwrap or no user namespaces.
+    std::optional<Containment> containment(ahp::Call& call) {
+        std::call_once(containment_once_, [&] {
+            if (bwrap_.empty()) {
+                no_containment_ = "bubblewrap (bwrap) is not installed";
+            } else {
+                std::vector<Containment> ways{Containment::kUserAndPidNamespace};
+                if (::geteuid() == 0) ways.insert(ways.begin(), Containment::kPidNamespace);
+                for (Containment c : ways) {
+                    BwrapSpec b;
+                    b.containment = c;
+                    b.root = "/";
+                    RunSpec probe;
+                    probe.executable = bwrap_;
+                    probe.args = bwrap_args(b, bash_, "true");
+                    probe.cwd = "/";
+                    probe.timeout = std::chrono::milliseconds(10000);
+                    probe.keep_bytes = 1024;
+                    RunResult r = run_process(probe);
+                    if (r.stop == StopReason::kExited && r.exit_code == 0) {
+                        containment_ = c;
+                        break;
+                    }
+                    no_containment_ = "bwrap cannot make a PID namespace here: " +
+                                      r.stderr_text.substr(0, r.stderr_text.find('\n'));
+                }
+            }
+            if (!containment_) {
+                call.log(AHP_LOG_WARN, "bash: process containment is unavailable (" + no_containment_ +
+                                           "); commands run in a process group only, and processes that leave it "
+                                           "can outlive the call");
+            }
+        });
+        return containment_;
     }
 
     /// bwrap reports a failed setup (no user namespaces, a mount refused) on stderr as
@@ -228,11 +374,22 @@ private:
             return;
         }
         std::string first = r.stderr_text.substr(0, r.stderr_text.find('\n'));
+        if (settings_.sandbox == Sandbox::kOff) {
+            throw ahp::Error("containment_failed",
+                             "the PID namespace that contains the command could not be set up, so the command did "
+                             "not run: " + first);
+        }
         throw ahp::Error("sandbox_failed", "the bash sandbox '" + settings_.sandbox_name +
                                                "' could not be set up, so the command did not run: " + first);
     }
 
-    json::value to_json(const RunResult& r, std::int64_t timeout_ms) const {
+    static std::string signal_name(int sig) {
+        const char* abbrev = ::sigabbrev_np(sig);
+        return std::to_string(sig) + (abbrev ? std::string(" (SIG") + abbrev + ")" : "");
+    }
+
+    json::value to_json(const RunResult& r, std::int64_t timeout_ms, bool via_bwrap,
+                        const std::vector<std::string>& notes) const {
         json::object o{{"exit_code", r.exit_code},
                        {"stdout", r.stdout_text},
                        {"stderr", r.stderr_text},
@@ -241,13 +398,15 @@ private:
                        {"truncated", r.truncated},
                        {"duration_ms", r.duration.count()}};
         std::string note;
+        // Only claimed when the PID namespace is known to be empty.
+        std::string killed = r.contained ? "the command and every process it started were killed"
+                                         : "the command's process group was killed";
         switch (r.stop) {
             case StopReason::kTimedOut:
-                note = "timed out after " + std::to_string(timeout_ms) +
-                       " ms: the command and every process it started were killed";
+                note = "timed out after " + std::to_string(timeout_ms) + " ms: " + killed;
                 break;
             case StopReason::kCancelled:
-                note = "interrupted by the user: the command and every process it started were killed";
+                note = "interrupted by the user: " + killed;
                 break;
             case StopReason::kOutputLimit:
                 note = "killed: the output passed the " + mib(settings_.max_output_bytes) + " limit (stdout " +
@@ -255,12 +414,15 @@ private:
                 break;
             case StopReason::kExited:
                 if (r.signal != 0) {
-                    const char* abbrev = ::sigabbrev_np(r.signal);
-                    note = "ended by signal " + std::to_string(r.signal) +
-                           (abbrev ? std::string(" (SIG") + abbrev + ")" : "");
+                    note = "ended by signal " + signal_name(r.signal);
+                } else if (via_bwrap && r.exit_code > 128 && r.exit_code < 128 + NSIG) {
+                    // bwrap's init turns the command's death by a signal into exit code 128 + N.
+                    note = "exit code " + std::to_string(r.exit_code) + ": ended by signal " +
+                           signal_name(r.exit_code - 128) + ", or exited with that code";
                 }
                 break;
         }
+        for (const std::string& n : notes) note += (note.empty() ? "" : "; ") + n;
         if (!note.empty()) o["note"] = note;
         return o;
     }
@@ -268,6 +430,10 @@ private:
     Settings settings_;
     std::string bash_;
     std::string bwrap_;
+    std::string seccomp_;  // the compiled filter, with the sandbox on
+    std::once_flag containment_once_;
+    std::optional<Containment> containment_;
+    std::string no_containment_;
 };
 
 }  // namespace

@@ -11,13 +11,18 @@
 #include <boost/process/v2/start_dir.hpp>
 #include <boost/process/v2/stdio.hpp>
 
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <optional>
 #include <stdexcept>
 
@@ -34,15 +39,21 @@ constexpr std::chrono::milliseconds kTick{5};
 /// How long output is still read after the command ended and its group was killed: only a
 /// process that left the group (setsid) can keep a pipe open longer.
 constexpr std::chrono::milliseconds kDrainGrace{250};
+/// How long a killed PID namespace may take to empty before the result says it did not.
+constexpr std::chrono::milliseconds kNamespaceGrace{5000};
 constexpr std::size_t kChunk = 64 * 1024;
 
 /// Child-side setup, run between fork and exec: a new session (so the child leads its own
-/// process group and has no controlling terminal), default signal dispositions and an empty
-/// signal mask (a host that ignores SIGPIPE must not pass that on: `yes | head` relies on it).
+/// process group and has no controlling terminal), SIGKILL when the thread that started it
+/// dies (agenthost killed), default signal dispositions and an empty signal mask (a host that
+/// ignores SIGPIPE must not pass that on: `yes | head` relies on it).
 struct ChildSetup {
+    pid_t parent = ::getpid();
     template <class Launcher>
     bp2::error_code on_exec_setup(Launcher&, const bp2::filesystem::path&, const char* const*) {
         if (::setsid() == -1) return bp2::error_code(errno, boost::system::system_category());
+        if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return bp2::error_code(errno, boost::system::system_category());
+        if (::getppid() != parent) return bp2::error_code(ESRCH, boost::system::system_category());
         struct sigaction dfl {};
         dfl.sa_handler = SIG_DFL;
         for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &dfl, nullptr);  // fails harmlessly for KILL/STOP
@@ -67,6 +78,21 @@ struct Environment {
     std::vector<const char*> ptrs;
 };
 
+/// Descriptors the child keeps under their own numbers (they are close-on-exec here).
+struct InheritFds {
+    const std::vector<int>& fds;
+    bp2::error_code on_setup(bp2::posix::default_launcher& launcher, const bp2::filesystem::path&, const char* const*) {
+        launcher.fd_whitelist.insert(launcher.fd_whitelist.end(), fds.begin(), fds.end());
+        return {};
+    }
+    bp2::error_code on_exec_setup(bp2::posix::default_launcher&, const bp2::filesystem::path&, const char* const*) {
+        for (int fd : fds) {
+            if (::fcntl(fd, F_SETFD, 0) != 0) return bp2::error_code(errno, boost::system::system_category());
+        }
+        return {};
+    }
+};
+
 /// One output pipe and what was read from it.
 struct Stream {
     explicit Stream(asio::io_context& ctx, std::size_t keep) : pipe(ctx), buffer(keep) {}
@@ -86,20 +112,24 @@ public:
         // Only reached unreaped when something threw: never leave the group running.
         if (proc_ && !reaped_) {
             ::kill(-pid_, SIGKILL);
+            kill_namespace();
             bp2::error_code ec;
             proc_->wait(ec);
         }
         if (proc_) proc_->detach();  // reaped: its destructor must not waitpid a reused pid
+        if (init_fd_ >= 0) ::close(init_fd_);
     }
 
     RunResult run() {
         Clock::time_point start = Clock::now();
         launch();
+        if (spec_.on_started) spec_.on_started();
         Clock::time_point deadline = start + spec_.timeout;
         auto work = asio::make_work_guard(ctx_);
         read(out_);
         read(err_);
         watch_exit();
+        watch_namespace();
         Clock::time_point drain_deadline{};
         for (;;) {
             ctx_.run_one_for(kTick);
@@ -121,6 +151,7 @@ public:
             }
             if (reaped_ && ((out_.eof && err_.eof) || now >= drain_deadline)) break;
         }
+        result_.contained = namespace_gone();
         result_.duration = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
         finish(work);
         return std::move(result_);
@@ -132,7 +163,7 @@ private:
         proc_.emplace(bp2::posix::default_launcher()(ctx_.get_executor(), ec, bp2::filesystem::path(spec_.executable),
                                                      spec_.args, bp2::process_stdio{nullptr, out_.pipe, err_.pipe},
                                                      bp2::process_start_dir{spec_.cwd}, Environment(spec_.env),
-                                                     ChildSetup{}));
+                                                     InheritFds{spec_.inherit_fds}, ChildSetup{}));
         if (ec) {
             proc_.reset();
             throw std::runtime_error("cannot start " + spec_.executable + " in " + spec_.cwd + ": " + ec.message());
@@ -171,6 +202,63 @@ private:
         });
     }
 
+    /// Read bwrap's --info-fd to its end; its "child-pid" is the PID namespace's init, watched
+    /// from then on through a pidfd (so a reused pid is never mistaken for it).
+    void watch_namespace() {
+        if (spec_.namespace_info_fd < 0) return;
+        int fd = ::fcntl(spec_.namespace_info_fd, F_DUPFD_CLOEXEC, 0);
+        bp2::error_code ec;
+        if (fd >= 0) info_.assign(fd, ec);
+        if (fd < 0 || ec) {
+            if (fd >= 0) ::close(fd);
+            info_eof_ = true;
+            info_failed_ = true;
+            return;
+        }
+        read_info();
+    }
+
+    void read_info() {
+        info_.async_read_some(asio::buffer(info_chunk_), [this](const bp2::error_code& ec, std::size_t n) {
+            if (n > 0 && info_text_.size() < 4096) info_text_.append(info_chunk_.data(), n);
+            if (!ec) return read_info();
+            info_eof_ = true;
+            std::size_t key = info_text_.find("\"child-pid\"");
+            std::size_t colon = key == std::string::npos ? key : info_text_.find(':', key);
+            if (colon == std::string::npos) return;
+            long pid = std::strtol(info_text_.c_str() + colon + 1, nullptr, 10);
+            if (pid <= 0) return;
+            init_pid_ = static_cast<pid_t>(pid);
+            int fd = static_cast<int>(::syscall(SYS_pidfd_open, init_pid_, 0));
+            if (fd >= 0) {
+                init_fd_ = fd;
+            } else if (errno == ESRCH) {
+                init_reaped_ = true;
+            }
+            if (killed_) kill_namespace();
+        });
+    }
+
+    void kill_namespace() {
+        if (init_fd_ >= 0) ::syscall(SYS_pidfd_send_signal, init_fd_, SIGKILL, nullptr, 0);
+    }
+
+    /// Whether every process in the command's PID namespace is gone: its init has exited (the
+    /// kernel kills and reaps the rest before that), or bwrap never made one. Without a
+    /// namespace nothing can be claimed about processes that left the group.
+    bool namespace_gone() {
+        if (spec_.namespace_info_fd < 0 || info_failed_) return false;
+        Clock::time_point until = Clock::now() + kNamespaceGrace;
+        while (!info_eof_ && Clock::now() < until) ctx_.run_one_for(kTick);  // ends with bwrap
+        if (!info_eof_) return false;
+        if (info_text_.empty()) return true;  // bwrap stopped before it made the namespace
+        if (init_reaped_) return true;
+        if (init_fd_ < 0) return false;
+        pollfd p{init_fd_, POLLIN, 0};
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+        return ::poll(&p, 1, static_cast<int>(std::max<long long>(left, 0))) == 1;
+    }
+
     bool exited_now() const {
         siginfo_t info{};
         if (::waitid(P_PID, static_cast<id_t>(pid_), &info, WEXITED | WNOHANG | WNOWAIT) != 0) return true;
@@ -181,6 +269,7 @@ private:
         result_.stop = reason;
         killed_ = true;
         ::kill(-pid_, SIGKILL);
+        kill_namespace();
     }
 
     void reap() {
@@ -202,6 +291,7 @@ private:
         out_.pipe.close(ec);
         err_.pipe.close(ec);
         exit_fd_.close(ec);
+        info_.close(ec);
         work.reset();
         ctx_.restart();
         ctx_.poll();  // let the cancelled handlers run while everything they touch is alive
@@ -217,6 +307,14 @@ private:
     Stream out_;
     Stream err_;
     asio::posix::stream_descriptor exit_fd_{ctx_};
+    asio::posix::stream_descriptor info_{ctx_};
+    std::array<char, 512> info_chunk_{};
+    std::string info_text_;
+    bool info_eof_ = false;
+    bool info_failed_ = false;
+    pid_t init_pid_ = -1;
+    int init_fd_ = -1;  // the namespace init's pidfd
+    bool init_reaped_ = false;
     std::optional<bp2::process> proc_;
     pid_t pid_ = -1;
     bool pidfd_ = false;
@@ -228,6 +326,31 @@ private:
 };
 
 }  // namespace
+
+UniqueFd& UniqueFd::operator=(UniqueFd&& other) noexcept {
+    if (this != &other) {
+        reset();
+        fd_ = other.release();
+    }
+    return *this;
+}
+
+int UniqueFd::release() noexcept {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+}
+
+void UniqueFd::reset() noexcept {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+}
+
+Pipe Pipe::make() {
+    int fds[2];
+    if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error(std::string("cannot make a pipe: ") + std::strerror(errno));
+    return Pipe{UniqueFd(fds[0]), UniqueFd(fds[1])};
+}
 
 RunResult run_process(const RunSpec& spec) {
     Runner runner(spec);

@@ -3,6 +3,7 @@
 
 #include "cli/terminal_input.hpp"
 #include "cli/terminal_render.hpp"
+#include "plugins/harness.hpp"
 
 #include <agenthost/runtime.hpp>
 
@@ -89,7 +90,21 @@ BuiltRuntime build_runtime(const RunOptions& o, std::function<ApprovalDecision(c
     fs::path workspace = o.workspace.empty() ? fs::current_path(ec) : o.workspace;
     if (ec) throw UsageError("cannot tell the current folder: " + ec.message() + "; pass --workspace");
     b.workspace(workspace);
-    if (o.sandbox) b.capability("bash", json::object{{"sandbox", *o.sandbox}});
+    if (o.sandbox) {
+        // --sandbox configures the harness's bash tool; it never adds one to a harness without it.
+        bool has_bash = false;
+        if (!o.harness.empty() && o.harness != "none") {
+            for (const CapabilityRef& c : HarnessCatalog(default_harness_dirs({})).load(o.harness).capabilities) {
+                has_bash = has_bash || c.id == "bash";
+            }
+        }
+        if (has_bash) {
+            b.capability("bash", json::object{{"sandbox", *o.sandbox}});
+        } else {
+            spdlog::warn("--sandbox {}: the harness '{}' has no bash tool, so there is nothing to sandbox", *o.sandbox,
+                         o.harness.empty() ? std::string("none") : o.harness);
+        }
+    }
     std::string policy = o.approval.value_or(o.interactive ? "ask" : "deny");
     if (policy == "auto") b.approvals(ApprovalPolicy::kAuto);
     else if (policy == "ask") b.approvals(ApprovalPolicy::kAsk, std::move(ask));
