@@ -39,9 +39,6 @@ constexpr std::int64_t kDefaultMaxOutputBytes = 64ll << 20;
 constexpr std::size_t kMaxCommandBytes = 128 * 1024 - 1;
 /// The uid and gid a sandboxed command gets when agenthost runs as root (nobody, nogroup).
 constexpr uid_t kNobody = 65534;
-/// The host's default write blocklist, used when workspace.info does not send `write_blocklist`.
-const std::vector<std::string> kDefaultBlocklist = {".git",  "node_modules", "target", "dist",    "build",
-                                                    ".venv", "venv",         ".tox",   ".gradle", ".next"};
 
 [[noreturn]] void bad_config(const std::string& message) {
     throw ahp::Error("invalid_config", "bash config: " + message, AHP_INVALID_ARGUMENT);
@@ -214,7 +211,8 @@ private:
             throw ahp::Error("unavailable", "the workspace folder " + root + " does not exist or is not a folder");
         }
 
-        std::vector<std::string> blocklist = write_blocklist(info);
+        const std::vector<std::string> blocklist =
+            settings_.sandbox == Sandbox::kWorkspaceWrite ? write_blocklist(info) : std::vector<std::string>{};
 
         RunSpec spec;
         spec.cwd = root;
@@ -300,11 +298,11 @@ private:
         return to_json(r, timeout_ms, contain, notes);
     }
 
-    /// The names the host's write blocklist refuses (workspace.info `write_blocklist`), or its
-    /// default list from a host that does not send them.
+    /// The names the host's write blocklist refuses (workspace.info `write_blocklist`), which
+    /// workspace-write keeps read-only; a host that does not say them is refused.
     static std::vector<std::string> write_blocklist(const json::value& info) {
         const json::value* v = info.is_object() ? info.get_object().if_contains("write_blocklist") : nullptr;
-        if (!v) return kDefaultBlocklist;
+        if (!v) throw ahp::Error("unavailable", "workspace.info sent no 'write_blocklist': the host is too old for this bash plugin");
         std::vector<std::string> names;
         if (v->is_array()) {
             for (const json::value& n : v->get_array()) {

@@ -80,7 +80,7 @@ ahp::fake::FakeHost make_host(std::int64_t sandbox = 0) {
     static const BenchWorkspace workspace;
     std::string root = workspace.root.string();
     host.on_service("workspace.info", [root](const json::value&) -> json::value {
-        return json::object{{"root", root}, {"display_root", "/workspace"}};
+        return json::object{{"root", root}, {"display_root", "/workspace"}, {"write_blocklist", json::array{".git"}}};
     });
     host.on_service("approval.ask", [](const json::value&) -> json::value {
         return json::object{{"approved", true}, {"reason", "approved"}};

@@ -118,7 +118,8 @@ TEST_P(BashInterrupt, KillsEverythingItStarted) {
     auto host = ahp::fake::FakeHost::open((test::plugins_dir() / "bash.so").string(),
                                           R"({"sandbox": ")" + GetParam() + R"("})");
     host.on_service("workspace.info", [&](const boost::json::value&) -> boost::json::value {
-        return boost::json::object{{"root", ws.path().string()}};
+        return boost::json::object{{"root", ws.path().string()},
+                                   {"write_blocklist", boost::json::array{".git", "node_modules"}}};
     });
     host.on_service("approval.ask", [](const boost::json::value&) -> boost::json::value {
         return boost::json::object{{"approved", true}};

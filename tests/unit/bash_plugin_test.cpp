@@ -53,7 +53,9 @@ protected:
     FakeHost make_host(const std::string& config = "{}") {
         FakeHost host = FakeHost::open((fs::path(AGENTHOST_BUILD_DIR) / "plugins" / "bash.so").string(), config);
         host.on_service("workspace.info", [this](const json::value&) -> json::value {
-            return json::object{{"root", ws_.path().string()}, {"display_root", "/workspace"}};
+            return json::object{{"root", ws_.path().string()},
+                                {"display_root", "/workspace"},
+                                {"write_blocklist", json::array{".git", "node_modules"}}};
         });
         host.on_service("approval.ask", [this](const json::value& p) -> json::value {
             asked_.push_back(p);
@@ -356,6 +358,17 @@ TEST_F(BashPluginTest, ASandboxThatCannotStartIsAnErrorNotAnUnsandboxedRun) {
     EXPECT_NE(o.error_message.find("did not run"), std::string::npos) << o.error_message;
     EXPECT_NE(o.error_message.find("No permissions to creating new namespace"), std::string::npos) << o.error_message;
     EXPECT_FALSE(fs::exists(marker));
+}
+
+TEST_F(BashPluginTest, WorkspaceWriteNeedsTheHostsBlocklist) {
+    FakeHost host = make_host(R"({"sandbox": "workspace-write"})");
+    host.on_service("workspace.info", [this](const json::value&) -> json::value {
+        return json::object{{"root", ws_.path().string()}};
+    });
+    Outcome o = host.call_tool("bash", {{"command", "touch ran"}});
+    ASSERT_FALSE(o.ok());
+    EXPECT_NE(o.error_message.find("no 'write_blocklist'"), std::string::npos) << o.error_message;
+    EXPECT_FALSE(fs::exists(ws_.path() / "ran"));
 }
 
 TEST_F(BashPluginTest, AMissingWorkspaceFolderIsAClearError) {

@@ -175,7 +175,11 @@ void add_writes(ServiceRouter& r, Session& s) {
         });
     });
     r.add("workspace.info", "exec", [&s](const json::value&, ServiceRequest&) -> json::value {
-        return json::object{{"root", s.files()->root().string()}, {"display_root", "/workspace"}};
+        json::array blocklist;
+        for (const std::string& name : default_write_blocklist()) blocklist.emplace_back(name);
+        return json::object{{"root", s.files()->root().string()},
+                            {"display_root", "/workspace"},
+                            {"write_blocklist", std::move(blocklist)}};
     });
 }
 
