@@ -41,6 +41,11 @@ cmake -S "$root/sdk/examples/hello" -B "$tmp/hello-build" "${generator[@]}" \
 echo "== building it"
 cmake --build "$tmp/hello-build"
 
+if [[ -f "$tmp/hello-build/CTestTestfile.cmake" ]]; then
+    echo "== its unit test, on the installed fake host"
+    ctest --test-dir "$tmp/hello-build" --output-on-failure
+fi
+
 manifest="$tmp/hello-build/plugins/hello.json"
 for f in "$manifest" "$tmp/hello-build/plugins/hello.so"; do
     [[ -f "$f" ]] || { echo "sdk_example: $f was not built" >&2; exit 1; }

@@ -3,9 +3,9 @@
 // answer, status and message must be the same (mtimes aside), so a plugin tested on the fake
 // sees what it will see in agenthost.
 #include "core/config.hpp"
-#include "core/context_services.hpp"
 #include "core/session.hpp"
-#include "workspace/fs_services.hpp"
+#include "services/context_services.hpp"
+#include "services/fs_services.hpp"
 
 #include <agenthost/storage.hpp>
 #include <agenthost/workspace.hpp>

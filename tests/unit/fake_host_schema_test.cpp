@@ -1,10 +1,10 @@
 // The SDK's copies of the host's checks agree with the host's own: the JSON-schema subset
-// (ahp/schema.hpp vs core/json_schema.cpp) on a table of schema/value cases, and the manifest
+// (ahp/schema.hpp vs base/json_schema.cpp) on a table of schema/value cases, and the manifest
 // reader (ahp/manifest.hpp vs plugins/manifest.cpp) on good and broken manifests — the same
 // verdicts, word for word.
 #include "support/test_env.hpp"
 
-#include "core/json_schema.hpp"
+#include "base/json_schema.hpp"
 #include "plugins/manifest.hpp"
 
 #include <agenthost/errors.hpp>

@@ -1,7 +1,7 @@
 // schema.hpp — the JSON-schema subset agenthost checks a plugin's config and a tool's arguments
 // against: type, properties, required, additionalProperties, items, enum, minimum, maximum,
 // minLength, maxLength. The same rules and the same messages as the host's validator
-// (host/src/core/json_schema.cpp; tests/unit/fake_host_schema_test.cpp holds both to one table
+// (host/src/base/json_schema.cpp; tests/unit/fake_host_schema_test.cpp holds both to one table
 // of cases), so a plugin's unit test sees the error the host would give. C++17.
 //
 //   if (auto why = ahp::schema::violation(schema, config, "config")) …  // "config.x: expected integer, got string"
