@@ -207,8 +207,9 @@ TEST_F(Cli, BadConfigurationExitsTwoNamingWhatIsWrong) {
 
 TEST_F(Cli, ASlashPromptRunsACommandNotATurn) {
     test::write_file(script_, R"({"responses": [{"text": "We multiplied two numbers."}]})");
+    fs::create_directories(home_ / "ws");  // not $HOME itself: that is no workspace
     std::vector<std::string> args{"run", "-p", "/btw what did we do?", "--output-format", "json", "--llmsim-script",
-                                  script_.string(), "--data-dir", (home_ / "data").string(), "--workspace", home_.path().string()};
+                                  script_.string(), "--data-dir", (home_ / "data").string(), "--workspace", (home_ / "ws").string()};
     auto r = run_cli(args, home_.path());
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
     json::object out = json::parse(r.out).as_object();

@@ -16,6 +16,8 @@ namespace json = boost::json;
 /// Event type names (DESIGN §7).
 namespace event_type {
 inline constexpr std::string_view kSessionCreated = "session.created";
+/// A resumed session runs with a setting other than the one it recorded ({field, from, to}).
+inline constexpr std::string_view kSessionReconfigured = "session.reconfigured";
 inline constexpr std::string_view kInputMessage = "input.message";
 inline constexpr std::string_view kTurnStarted = "turn.started";
 inline constexpr std::string_view kOutputStarted = "output.message.started";

@@ -150,6 +150,24 @@ using EventCallback = std::function<void(const Event&)>;
 
 class Runtime;
 
+/// What a session runs with, as session.created's `settings` records it and each later
+/// session.reconfigured changes it. A field is null when unset: no harness, an in-memory
+/// workspace, no sandbox setting.
+struct SessionSettings {
+    std::optional<std::string> harness;    ///< a harness name, or the absolute file it was loaded from
+    std::optional<std::string> model;      ///< "provider/model", or a driver id such as "llmsim"
+    std::optional<std::string> workspace;  ///< the workspace folder, symlinks resolved
+    std::optional<std::string> approval;   ///< ask | auto | deny
+    std::optional<std::string> sandbox;    ///< the bash capability's `sandbox` setting
+    /// {harness, model, workspace, approval, sandbox}, each a string or null.
+    json::object to_json() const;
+    /// The settings a session's events record: session.created's, changed by every later
+    /// session.reconfigured; nullopt for a session created before settings were recorded.
+    static std::optional<SessionSettings> of_events(const std::vector<Event>& events);
+    /// {field, from, to} for every field that differs from `before`, in field order.
+    std::vector<json::object> changes_from(const SessionSettings& before) const;
+};
+
 /// Options for opening a session.
 struct SessionOptions {
     std::string id;               ///< empty: a new UUIDv7
@@ -176,16 +194,21 @@ public:
     RuntimeBuilder& harness(std::string name_or_file);
     /// Add an agent over the harness.
     RuntimeBuilder& agent(AgentConfig agent);
-    /// The model: "llmsim", "anthropic/claude-sonnet-4-5", "openai/gpt-4.1" (default: the
-    /// harness's, else llmsim).
+    /// The model: "provider/model" ("anthropic/claude-sonnet-4-5", "openai/gpt-4.1") or a
+    /// driver id ("llmsim", "openai": its default_model). Default: the agent's, else the
+    /// harness's, else default_model().
     RuntimeBuilder& model(std::string model);
+    /// The model when neither model(), the agent nor the harness names one (default: llmsim).
+    RuntimeBuilder& default_model(std::string model);
     /// Config for a driver plugin (merged over what the runtime derives, e.g. an llmsim script).
     RuntimeBuilder& driver_config(std::string driver_id, json::object config);
     /// Add a capability, or merge `config` over the harness's config for it, key by key.
     RuntimeBuilder& capability(std::string id, json::object config = {});
     /// Pin the default session's id (needed to resume it).
     RuntimeBuilder& session_id(std::string id);
-    /// Resume the default session from its log instead of creating it.
+    /// Resume the default session from its log instead of creating it. Each setting that
+    /// differs from the one the session recorded (SessionSettings) is recorded as a
+    /// session.reconfigured event when it opens.
     RuntimeBuilder& resume(bool resume = true);
     /// The default session's network access, narrowing the agent's and harness's.
     RuntimeBuilder& session_network_access(json::object access);
@@ -234,6 +257,8 @@ public:
     std::string open_session(const SessionOptions& options);
     /// Warnings from opening sessions (a torn last line that was cut).
     std::vector<std::string> take_warnings();
+    /// What sessions of this runtime run with (recorded in session.created).
+    const SessionSettings& settings() const;
 
     /// Run one turn: store the input, then reason and act until the model answers without
     /// tool calls, max_iterations, a failure or an interrupt. Throws UsageError if the session

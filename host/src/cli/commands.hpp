@@ -24,9 +24,9 @@ struct RunOptions {
     std::string prompt;
     std::string output_format = "text";  // text | json | stream-json
     std::optional<std::string> model;
-    std::string harness = "coding";
+    std::optional<std::string> harness;  // default: a resumed session's, else "coding"
     std::vector<std::filesystem::path> plugin_dirs;
-    std::filesystem::path workspace;
+    std::optional<std::filesystem::path> workspace;  // default: a resumed session's, else the current folder
     std::optional<std::string> session;
     bool continue_latest = false;
     std::optional<std::filesystem::path> data_dir;
@@ -41,9 +41,11 @@ struct RunOptions {
 struct BuiltRuntime {
     std::unique_ptr<Runtime> runtime;
     std::uint64_t first_new_sequence = 1;  ///< the first event sequence this process adds
-    bool offline = false;                  ///< no --model and no provider key: the llmsim driver
+    bool offline = false;                  ///< no model was chosen and no provider key is set: llmsim
 };
-/// Build the Runtime the flags describe; `ask` decides approvals under `--approval ask`.
+/// Build the Runtime the flags describe; `ask` decides approvals under `--approval ask`. A
+/// resumed session keeps the settings it recorded unless a flag says otherwise; each change is
+/// said on stderr and recorded (session.reconfigured). The workspace must pass check_work_dir.
 /// Throws ConfigError, UsageError or StorageError.
 BuiltRuntime build_runtime(const RunOptions& options, std::function<ApprovalDecision(const ApprovalRequest&)> ask);
 
@@ -53,12 +55,13 @@ int run_headless(const RunOptions& options);
 int run_interactive(const RunOptions& options);
 /// `agenthost plugins list`.
 int plugins_list(const std::vector<std::filesystem::path>& plugin_dirs);
-/// `agenthost plugins check PATH`.
-int plugins_check(const std::filesystem::path& path);
-/// `agenthost harnesses list`.
-int harnesses_list();
-/// `agenthost harnesses show NAME`.
-int harnesses_show(const std::string& name);
+/// `agenthost plugins check PATH|ID`: the load pipeline, then what the plugin offers.
+int plugins_check(const std::string& target, const std::vector<std::filesystem::path>& plugin_dirs);
+/// `agenthost harnesses list`: each harness, checked against the plugins it would load.
+int harnesses_list(const std::vector<std::filesystem::path>& plugin_dirs);
+/// `agenthost harnesses show NAME|FILE`: the folded harness; exit 2 naming every problem with
+/// the plugins it would load.
+int harnesses_show(const std::string& name, const std::vector<std::filesystem::path>& plugin_dirs);
 /// `agenthost sessions list`.
 int sessions_list(const std::optional<std::filesystem::path>& data_dir);
 /// One line per session, newest first, at most `limit` (0: all); returns how many there are.

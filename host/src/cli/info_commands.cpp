@@ -3,6 +3,7 @@
 
 #include "core/session.hpp"
 #include "plugins/harness.hpp"
+#include "plugins/harness_check.hpp"
 #include "plugins/loader.hpp"
 
 #include <agenthost/runtime.hpp>
@@ -67,26 +68,120 @@ int plugins_list(const std::vector<fs::path>& plugin_dirs) {
     });
 }
 
-int plugins_check(const fs::path& path) {
-    PluginReport r = check_plugin(path);
+namespace {
+
+/// A string field of a plugin's describe answer, on one line and at most `max` bytes.
+std::string field(const json::object& o, std::string_view key, std::size_t max = 100) {
+    const json::value* v = o.if_contains(key);
+    return v && v->is_string() ? cut(std::string(v->get_string()), max) : std::string();
+}
+
+/// The objects of an array field of a describe answer (anything else is left out).
+std::vector<const json::object*> objects(const json::object& o, std::string_view key) {
+    std::vector<const json::object*> out;
+    const json::value* v = o.if_contains(key);
+    if (!v || !v->is_array()) return out;
+    for (const json::value& item : v->get_array()) {
+        if (item.is_object()) out.push_back(&item.get_object());
+    }
+    return out;
+}
+
+/// What a plugin describes: tools, commands, hooks, driver models, permissions.
+void print_described(const PluginReport& r) {
+    const json::object& d = r.described;
+    std::string perms;
+    for (const std::string& p : r.permissions) perms += (perms.empty() ? "" : ", ") + p;
+    std::cout << "  permissions: " << (perms.empty() ? "none" : perms) << "\n";
+    auto tools = objects(d, "tools");
+    std::cout << "  tools:" << (tools.empty() ? " none" : "") << "\n";
+    for (const json::object* t : tools) {
+        const json::value* m = t->if_contains("mutating");
+        std::cout << "    " << std::left << std::setw(16) << field(*t, "name", 64) << " " << std::setw(10)
+                  << (m && m->is_bool() && m->get_bool() ? "mutating" : "read-only") << " " << field(*t, "description") << "\n";
+    }
+    auto commands = objects(d, "commands");
+    std::cout << "  commands:" << (commands.empty() ? " none" : "") << "\n";
+    for (const json::object* c : commands) {
+        std::cout << "    /" << std::left << std::setw(15) << field(*c, "name", 64) << " " << field(*c, "description") << "\n";
+    }
+    std::string hooks;
+    if (const json::value* h = d.if_contains("hooks"); h && h->is_array()) {
+        for (const json::value& name : h->get_array()) {
+            if (name.is_string()) hooks += (hooks.empty() ? "" : ", ") + std::string(name.get_string());
+        }
+    }
+    std::cout << "  hooks: " << (hooks.empty() ? "none" : hooks) << "\n";
+    if (r.kind == "driver") {
+        const json::value* info = d.if_contains("driver");
+        json::object driver = info && info->is_object() ? info->get_object() : json::object();
+        std::string models;
+        if (const json::value* m = driver.if_contains("models"); m && m->is_array()) {
+            for (const json::value& name : m->get_array()) {
+                if (name.is_string()) models += (models.empty() ? "" : ", ") + std::string(name.get_string());
+            }
+        }
+        std::string def = field(driver, "default_model", 200);
+        std::cout << "  default_model: " << (def.empty() ? "none" : def) << "\n"
+                  << "  models: " << (models.empty() ? "any name (the driver lists none)" : models) << "\n";
+    }
+}
+
+/// A plugin argument: a path to its manifest or library, or an id in the plugin folders.
+fs::path plugin_manifest(const std::string& target, const std::vector<fs::path>& plugin_dirs) {
+    fs::path path(target);
+    if (target.find('/') != std::string::npos || path.extension() == ".json" || path.extension() == ".so") return path;
+    PluginCatalog catalog(default_plugin_dirs(plugin_dirs));
+    for (const PluginReport& r : catalog.reports()) {
+        if (r.id == target) return r.manifest;
+    }
+    throw UsageError("plugin '" + target + "': not found in the plugin folders (agenthost plugins list shows them); "
+                     "or pass the path of its .json or .so");
+}
+
+/// A harness and everything wrong with it against the plugins in `plugin_dirs`.
+std::pair<Harness, std::vector<std::string>> checked_harness(const HarnessCatalog& harnesses, PluginCatalog& plugins,
+                                                             const std::string& name) {
+    Harness h = harnesses.load(name);
+    std::vector<std::string> problems = harness_problems(h, plugins);
+    return {std::move(h), std::move(problems)};
+}
+
+}  // namespace
+
+int plugins_check(const std::string& target, const std::vector<fs::path>& plugin_dirs) {
+    fs::path manifest;
+    try {
+        manifest = plugin_manifest(target, plugin_dirs);
+    } catch (const std::exception& e) {
+        std::cerr << "agenthost: " << e.what() << "\n";
+        return 2;
+    }
+    PluginReport r = check_plugin(manifest);
     if (r.loaded) {
         std::cout << r.id << " " << r.version << " (" << r.kind << "): loaded and described OK\n";
+        print_described(r);
         return 0;
     }
     std::cout << r.id << ": REFUSED: " << r.reason << "\n";
     return 1;
 }
 
-int harnesses_list() {
-    return guarded([] {
+int harnesses_list(const std::vector<fs::path>& plugin_dirs) {
+    return guarded([&] {
         HarnessCatalog catalog(default_harness_dirs({}));
+        PluginCatalog plugins(default_plugin_dirs(plugin_dirs));
         for (const auto& [name, file] : catalog.list()) {
             std::string line;
             try {
-                Harness h = catalog.load(name);
+                auto [h, problems] = checked_harness(catalog, plugins, name);
                 std::string caps;
                 for (const auto& c : h.capabilities) caps += (caps.empty() ? "" : ",") + c.id;
                 line = "capabilities: " + (caps.empty() ? std::string("none") : caps);
+                if (!problems.empty()) {
+                    line += "  INVALID: " + problems.front() +
+                            (problems.size() > 1 ? " (and " + std::to_string(problems.size() - 1) + " more)" : "");
+                }
             } catch (const std::exception& e) {
                 line = std::string("INVALID: ") + e.what();
             }
@@ -96,9 +191,10 @@ int harnesses_list() {
     });
 }
 
-int harnesses_show(const std::string& name) {
+int harnesses_show(const std::string& name, const std::vector<fs::path>& plugin_dirs) {
     return guarded([&] {
-        Harness h = HarnessCatalog(default_harness_dirs({})).load(name);
+        PluginCatalog plugins(default_plugin_dirs(plugin_dirs));
+        auto [h, problems] = checked_harness(HarnessCatalog(default_harness_dirs({})), plugins, name);
         json::array chain, caps, files;
         for (const auto& n : h.chain) chain.push_back(json::string(n));
         for (const auto& c : h.capabilities) caps.push_back(json::object{{"id", c.id}, {"config", c.config}});
@@ -113,7 +209,8 @@ int harnesses_show(const std::string& name) {
                          {"network_access", h.network_access.to_json()},
                          {"initial_files", std::move(files)}};
         std::cout << json::serialize(out) << "\n";
-        return 0;
+        for (const std::string& p : problems) std::cerr << "agenthost: harness '" << h.name << "' (" << h.file.string() << "): " << p << "\n";
+        return problems.empty() ? 0 : 2;
     });
 }
 
@@ -147,6 +244,9 @@ int sessions_show(const std::optional<fs::path>& data_dir, const std::string& id
             if (e.type == event_type::kSessionCreated) {
                 std::cout << "created " << e.ts << "  model " << json::serialize(e.data.at("model")) << "  harness "
                           << json::serialize(e.data.at("harness")) << "\n\n";
+            } else if (e.type == event_type::kSessionReconfigured) {
+                std::cout << "  [reconfigured " << json::value_to<std::string>(e.data.at("field")) << ": "
+                          << json::serialize(e.data.at("from")) << " -> " << json::serialize(e.data.at("to")) << "]\n";
             } else if (e.type == event_type::kTurnStarted) {
                 ++turns;
             }

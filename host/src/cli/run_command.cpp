@@ -4,6 +4,7 @@
 #include "cli/terminal_input.hpp"
 #include "cli/terminal_render.hpp"
 #include "plugins/harness.hpp"
+#include "workspace/work_dir.hpp"
 
 #include <agenthost/runtime.hpp>
 
@@ -23,17 +24,43 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// The model when no --model is given: the provider whose key is set, else llmsim.
-std::string model_from_environment(bool& offline) {
+/// The model when neither --model, a resumed session nor the harness names one: the driver
+/// whose provider key is set (its default model), else llmsim.
+std::string model_from_environment() {
     auto set = [](const char* name) {
         const char* v = std::getenv(name);
         return v && *v;
     };
-    offline = false;
-    if (set("ANTHROPIC_API_KEY")) return "anthropic/claude-sonnet-4-5";
-    if (set("OPENAI_API_KEY") || set("OPENAI_BASE_URL")) return "openai/gpt-4.1";
-    offline = true;
+    if (set("ANTHROPIC_API_KEY")) return "anthropic";
+    if (set("OPENAI_API_KEY") || set("OPENAI_BASE_URL")) return "openai";
     return "llmsim";
+}
+
+/// The options with what a resumed session recorded filled in where no flag was given. The
+/// sandbox is the recorded one only while the harness is: another harness brings its own.
+RunOptions with_recorded(RunOptions o, const SessionSettings& recorded) {
+    const bool same_harness = !o.harness || o.harness == recorded.harness.value_or("none");
+    if (!o.harness) o.harness = recorded.harness.value_or("none");
+    if (!o.model) o.model = recorded.model;
+    if (!o.workspace && recorded.workspace) o.workspace = fs::path(*recorded.workspace);
+    if (!o.approval) o.approval = recorded.approval;
+    if (!o.sandbox && same_harness) o.sandbox = recorded.sandbox;
+    return o;
+}
+
+/// The workspace folder with symlinks resolved, if it passes the rules the daemon applies to
+/// work_dir (DESIGN §8); UsageError naming where it came from and the rule otherwise.
+fs::path checked_workspace(const std::optional<fs::path>& given, bool recorded) {
+    std::error_code ec;
+    fs::path dir = given ? fs::absolute(*given, ec) : fs::current_path(ec);
+    if (ec) throw UsageError("cannot tell the current folder: " + ec.message() + "; pass --workspace");
+    const char* home = std::getenv("HOME");
+    WorkDirCheck check = check_work_dir(dir, home && *home ? fs::path(home) : fs::path());
+    if (!check.problem) return check.resolved;
+    std::string source = !given ? "the current folder (no --workspace was given)"
+                         : recorded ? "the workspace the session recorded (pass --workspace to move it)"
+                                    : "--workspace";
+    throw UsageError(source + ": " + check.problem->message + " [" + check.problem->rule + "]");
 }
 
 /// Read an llmsim script file into the driver's config; ConfigError names the file.
@@ -71,13 +98,31 @@ std::optional<std::int64_t> llmsim_delay_from_environment() {
 
 }  // namespace
 
-BuiltRuntime build_runtime(const RunOptions& o, std::function<ApprovalDecision(const ApprovalRequest&)> ask) {
+BuiltRuntime build_runtime(const RunOptions& given, std::function<ApprovalDecision(const ApprovalRequest&)> ask) {
+    BuiltRuntime built;
+    fs::path dir = sessions_dir(given.data_dir);
+    auto store = make_jsonl_session_store(dir.string());
+    std::optional<std::string> resume_id = given.session;
+    if (!resume_id && given.continue_latest) {
+        resume_id = store->latest();
+        if (!resume_id) throw UsageError("--continue: no session in " + dir.string() + " to continue");
+    }
+    std::optional<SessionSettings> recorded;
+    if (resume_id) {
+        if (!store->exists(*resume_id)) throw UsageError("no session '" + *resume_id + "' in " + dir.string() + " to resume");
+        std::vector<Event> events = store->read(*resume_id);
+        recorded = SessionSettings::of_events(events);  // none: a session from before settings were recorded
+        built.first_new_sequence = events.empty() ? 1 : events.back().sequence + 1;
+    }
+    const RunOptions o = recorded ? with_recorded(given, *recorded) : given;
+
     RuntimeBuilder b;
     for (const fs::path& d : o.plugin_dirs) b.plugin_dir(d);
-    if (!o.harness.empty() && o.harness != "none") b.harness(o.harness);
-    BuiltRuntime built;
-    std::string model = o.model ? *o.model : model_from_environment(built.offline);
-    b.model(model);
+    const std::string harness = o.harness.value_or("coding");
+    if (!harness.empty() && harness != "none") b.harness(harness);
+    const std::string fallback = model_from_environment();
+    if (o.model) b.model(*o.model);
+    else b.default_model(fallback);
     std::optional<fs::path> script = o.llmsim_script;
     if (!script) {
         if (const char* env = std::getenv("AGENTHOST_LLMSIM_SCRIPT"); env && *env) script = fs::path(env);
@@ -86,15 +131,12 @@ BuiltRuntime build_runtime(const RunOptions& o, std::function<ApprovalDecision(c
     if (auto delay = llmsim_delay_from_environment()) llmsim_config["delay_ms"] = *delay;
     if (!llmsim_config.empty()) b.driver_config("llmsim", std::move(llmsim_config));
     if (o.max_iterations) b.max_iterations(*o.max_iterations);
-    std::error_code ec;
-    fs::path workspace = o.workspace.empty() ? fs::current_path(ec) : o.workspace;
-    if (ec) throw UsageError("cannot tell the current folder: " + ec.message() + "; pass --workspace");
-    b.workspace(workspace);
+    b.workspace(checked_workspace(o.workspace, recorded && !given.workspace));
     if (o.sandbox) {
         // --sandbox configures the harness's bash tool; it never adds one to a harness without it.
         bool has_bash = false;
-        if (!o.harness.empty() && o.harness != "none") {
-            for (const CapabilityRef& c : HarnessCatalog(default_harness_dirs({})).load(o.harness).capabilities) {
+        if (!harness.empty() && harness != "none") {
+            for (const CapabilityRef& c : HarnessCatalog(default_harness_dirs({})).load(harness).capabilities) {
                 has_bash = has_bash || c.id == "bash";
             }
         }
@@ -102,7 +144,7 @@ BuiltRuntime build_runtime(const RunOptions& o, std::function<ApprovalDecision(c
             b.capability("bash", json::object{{"sandbox", *o.sandbox}});
         } else {
             spdlog::warn("--sandbox {}: the harness '{}' has no bash tool, so there is nothing to sandbox", *o.sandbox,
-                         o.harness.empty() ? std::string("none") : o.harness);
+                         harness.empty() ? std::string("none") : harness);
         }
     }
     std::string policy = o.approval.value_or(o.interactive ? "ask" : "deny");
@@ -110,22 +152,20 @@ BuiltRuntime build_runtime(const RunOptions& o, std::function<ApprovalDecision(c
     else if (policy == "ask") b.approvals(ApprovalPolicy::kAsk, std::move(ask));
     else b.approvals(ApprovalPolicy::kDeny);
 
-    fs::path dir = sessions_dir(o.data_dir);
-    auto store = make_jsonl_session_store(dir.string());
     b.session_store(store).session_data_dir(dir);
-    bool resumed = false;
-    if (o.session) {
-        b.session_id(*o.session).resume(true);
-        resumed = true;
-    } else if (o.continue_latest) {
-        auto latest = store->latest();
-        if (!latest) throw UsageError("--continue: no session in " + dir.string() + " to continue");
-        b.session_id(*latest).resume(true);
-        resumed = true;
-    }
+    if (resume_id) b.session_id(*resume_id).resume(true);
     built.runtime = b.build();
-    for (const std::string& w : built.runtime->take_warnings()) spdlog::warn("{}", w);
-    if (resumed) built.first_new_sequence = built.runtime->events(built.runtime->default_session_id()).size() + 1;
+    Runtime& rt = *built.runtime;
+    for (const std::string& w : rt.take_warnings()) spdlog::warn("{}", w);
+    for (const Event& e : rt.events(rt.default_session_id(), built.first_new_sequence - 1)) {
+        if (e.type != event_type::kSessionReconfigured) continue;
+        auto shown = [](const json::value& v) { return v.is_string() ? "'" + std::string(v.get_string()) + "'" : std::string("none"); };
+        const std::string field(e.data.at("field").as_string());
+        std::cerr << "agenthost: session " << rt.default_session_id() << " now runs with " << field << " "
+                  << shown(e.data.at("to")) << " instead of " << shown(e.data.at("from")) << " (recorded as session.reconfigured)\n";
+    }
+    const std::string& model = *rt.settings().model;
+    built.offline = !o.model && fallback == "llmsim" && model.substr(0, model.find('/')) == "llmsim";
     return built;
 }
 

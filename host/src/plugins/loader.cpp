@@ -289,7 +289,8 @@ PluginReport check_plugin(const fs::path& path) {
         report.kind = lib->manifest.kind;
         report.version = lib->manifest.version;
         report.description = lib->manifest.description;
-        PluginInstance::create(lib, boost::json::object(), nullptr);
+        report.permissions = lib->manifest.permissions;
+        report.described = PluginInstance::create(lib, boost::json::object(), nullptr)->description();
         report.loaded = true;
     } catch (const PluginError& e) {
         report.reason = e.reason();

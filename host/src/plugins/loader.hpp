@@ -43,6 +43,8 @@ struct PluginReport {
     bool loaded = false;            ///< true when every load step passed
     std::string reason;             ///< why it was refused (empty when loaded)
     std::string description;        ///< from the manifest
+    std::vector<std::string> permissions;  ///< from the manifest
+    boost::json::object described;  ///< the describe answer (check_plugin, when loaded)
 };
 
 /// Run steps 1-4 of the pipeline on one manifest: read and validate it, check the library

@@ -4,6 +4,7 @@
 #include "core/config.hpp"
 #include "core/session.hpp"
 #include "plugins/loader.hpp"
+#include "plugins/model_ref.hpp"
 #include "services/file_store_decorators.hpp"
 #include "services/session_services.hpp"
 
@@ -27,6 +28,7 @@ struct RuntimeBuilder::Impl {
     std::optional<std::string> harness;
     std::optional<AgentConfig> agent;
     std::optional<std::string> model;
+    std::optional<std::string> default_model;
     std::map<std::string, json::object> driver_configs;
     std::vector<std::pair<std::string, json::object>> capabilities;
     SessionOptions session;
@@ -78,6 +80,7 @@ struct Runtime::Impl {
     std::map<std::string, std::unique_ptr<SessionSlot>, std::less<>> sessions;
     std::string default_id;
     std::vector<std::string> warnings;
+    SessionSettings settings;
 
     /// The store of a session's data folder: <data_dir>/<id>/ (made 0700), or memory.
     std::shared_ptr<FileStore> data_store(const std::string& id) const {
@@ -121,6 +124,7 @@ struct Runtime::Impl {
             });
         }
         bool fresh = opened.events.empty();
+        std::optional<SessionSettings> recorded = SessionSettings::of_events(opened.events);
         slot->session = std::make_unique<Session>(id, std::move(opened.log), std::move(opened.events), files);
         slot->session->set_data_files(data_store(id));
         slot->network = config.network_access.narrowed_by(
@@ -143,8 +147,13 @@ struct Runtime::Impl {
                                              {"agent", config.agent_name},
                                              {"model", config.model},
                                              {"capabilities", std::move(caps)},
-                                             {"network_access", slot->network.to_json()}},
+                                             {"network_access", slot->network.to_json()},
+                                             {"settings", settings.to_json()}},
                                 "");
+        } else if (recorded) {
+            for (json::object& change : settings.changes_from(*recorded)) {
+                slot->session->emit(event_type::kSessionReconfigured, std::move(change), "");
+            }
         }
         std::lock_guard<std::mutex> lock(mu);
         for (auto& w : opened.warnings) warnings.push_back(std::move(w));
@@ -164,6 +173,7 @@ RuntimeBuilder& RuntimeBuilder::harness_dir(fs::path dir) { return impl_->harnes
 RuntimeBuilder& RuntimeBuilder::harness(std::string name) { return impl_->harness = std::move(name), *this; }
 RuntimeBuilder& RuntimeBuilder::agent(AgentConfig agent) { return impl_->agent = std::move(agent), *this; }
 RuntimeBuilder& RuntimeBuilder::model(std::string model) { return impl_->model = std::move(model), *this; }
+RuntimeBuilder& RuntimeBuilder::default_model(std::string model) { return impl_->default_model = std::move(model), *this; }
 RuntimeBuilder& RuntimeBuilder::driver_config(std::string id, json::object config) {
     return impl_->driver_configs[std::move(id)] = std::move(config), *this;
 }
@@ -220,19 +230,18 @@ std::unique_ptr<Runtime> RuntimeBuilder::build() {
     for (const auto& [id, c] : b.capabilities) add_cap(id, c);
     cfg.network_access = network;
 
-    cfg.model = b.model ? *b.model : b.agent && b.agent->model ? *b.agent->model : cfg.harness.model.value_or("llmsim");
-    std::string driver_id = cfg.model, model_name = cfg.model;
-    if (auto slash = cfg.model.find('/'); slash != std::string::npos) {
-        driver_id = cfg.model.substr(0, slash);
-        model_name = cfg.model.substr(slash + 1);
-        if (driver_id.empty() || model_name.empty()) throw ConfigError("model '" + cfg.model + "': expected PROVIDER/MODEL");
-    }
-    cfg.model_name = model_name;
+    const std::string requested = b.model                        ? *b.model
+                                  : b.agent && b.agent->model     ? *b.agent->model
+                                  : cfg.harness.model             ? *cfg.harness.model
+                                                                  : b.default_model.value_or("llmsim");
+    ModelRef ref = parse_model_ref(requested);
 
     PluginCatalog catalog(b.default_plugin_dirs ? default_plugin_dirs(b.plugin_dirs) : b.plugin_dirs);
     json::object driver_cfg;
-    if (auto it = b.driver_configs.find(driver_id); it != b.driver_configs.end()) driver_cfg = it->second;
-    cfg.driver = instantiate(catalog, driver_id, driver_cfg, "driver", "model '" + cfg.model + "'");
+    if (auto it = b.driver_configs.find(ref.driver); it != b.driver_configs.end()) driver_cfg = it->second;
+    cfg.driver = instantiate(catalog, ref.driver, driver_cfg, "driver", "model '" + requested + "'");
+    cfg.model_name = resolve_model(ref, *cfg.driver);
+    cfg.model = model_label(ref.driver, cfg.model_name);
     std::string who = cfg.harness.name.empty() ? std::string("the runtime") : "harness '" + cfg.harness.name + "'";
     for (const CapabilityRef& c : caps) {
         auto inst = instantiate(catalog, c.id, c.config, "capability", who + " needs capability '" + c.id + "'");
@@ -273,6 +282,22 @@ std::unique_ptr<Runtime> RuntimeBuilder::build() {
         }
         rt->fs_factory = [root = *b.workspace](const std::string&) { return make_real_disk_file_store(root); };
     }
+    SessionSettings& settings = rt->settings;
+    if (b.harness) {
+        const bool by_file = b.harness->find('/') != std::string::npos || fs::path(*b.harness).extension() == ".json";
+        settings.harness = by_file ? fs::absolute(cfg.harness.file).lexically_normal().string() : *b.harness;
+    }
+    settings.model = cfg.model;
+    if (b.workspace) {
+        std::error_code ec;
+        fs::path root = fs::canonical(*b.workspace, ec);
+        settings.workspace = (ec ? fs::absolute(*b.workspace) : root).string();
+    }
+    settings.approval = b.policy == ApprovalPolicy::kAuto ? "auto" : b.policy == ApprovalPolicy::kAsk ? "ask" : "deny";
+    auto bash = std::find_if(caps.begin(), caps.end(), [](const CapabilityRef& c) { return c.id == "bash"; });
+    if (bash != caps.end()) {
+        if (const json::value* v = bash->config.if_contains("sandbox"); v && v->is_string()) settings.sandbox = std::string(v->get_string());
+    }
     rt->data_dir = b.data_dir;
     rt->harness_files = cfg.harness.initial_files;
     int threads = b.workers > 0 ? b.workers : std::max(4, static_cast<int>(std::thread::hardware_concurrency()));
@@ -289,6 +314,8 @@ Runtime::~Runtime() {
 
 const std::string& Runtime::default_session_id() const { return impl_->default_id; }
 std::string Runtime::open_session(const SessionOptions& options) { return impl_->open(options); }
+
+const SessionSettings& Runtime::settings() const { return impl_->settings; }
 
 std::vector<std::string> Runtime::take_warnings() {
     std::lock_guard<std::mutex> lock(impl_->mu);
