@@ -78,6 +78,7 @@ public:
     json::object driver_info() const override {
         return json::object{{"models", json::array{"claude-sonnet-4-5", "claude-opus-4-1", "claude-haiku-4-5",
                                                    "claude-3-5-haiku-latest"}},
+                            {"other_models", true},  // the provider releases models without asking
                             {"default_model", "claude-sonnet-4-5"}};
     }
 

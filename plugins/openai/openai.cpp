@@ -71,14 +71,15 @@ class OpenAi : public ahp::Driver {
 public:
     explicit OpenAi(json::object cfg) : Driver(std::move(cfg)), settings_(settings_of(config())) {}
 
-    /// The models of api.openai.com; another server (Ollama, llama.cpp, vLLM) serves names of its
-    /// own, so none are listed and the host accepts any.
+    /// The models of api.openai.com that this driver knows of (any other name is passed on);
+    /// another server (Ollama, llama.cpp, vLLM) serves names of its own, so none are listed.
     json::object driver_info() const override {
         json::array models;
         if (settings_.official) {
             models = json::array{"gpt-4.1", "gpt-4.1-mini", "gpt-4.1-nano", "gpt-4o", "gpt-4o-mini", "gpt-5", "gpt-5-mini", "o3", "o4-mini"};
         }
         return json::object{{"models", std::move(models)},
+                            {"other_models", true},  // the provider releases models without asking
                             {"default_model", "gpt-4.1"},
                             {"api", settings_.api},
                             {"base_url", settings_.base_url}};

@@ -18,6 +18,7 @@ namespace fs = std::filesystem;
 using test::CliResult;
 using test::run_cli;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 using Args = std::vector<std::string>;
 
@@ -133,12 +134,11 @@ TEST_F(CliSettings, AResumedSessionKeepsItsModelUntilModelChangesItAndTheChangeI
 }
 
 TEST_F(CliSettings, ADriversKnownModelsAreCheckedAndOneThatListsNoneTakesAnyName) {
-    CliResult unknown = run("hi", {"--harness", "math", "--workspace", ws_.string(), "--model", "anthropic/claude-9"});
-    EXPECT_EQ(unknown.exit_code, 2);
-    EXPECT_THAT(unknown.err, HasSubstr("driver 'anthropic' does not serve 'claude-9'; it serves claude-sonnet-4-5"));
-    CliResult official = run("hi", {"--harness", "math", "--workspace", ws_.string(), "--model", "openai/gpt-9"});
-    EXPECT_EQ(official.exit_code, 2);
-    EXPECT_THAT(official.err, HasSubstr("it serves gpt-4.1"));
+    // The providers' drivers list the models they know of and pass newer names on (other_models).
+    CliResult newer = run("hi", {"--harness", "math", "--workspace", ws_.string(), "--model", "anthropic/claude-9"});
+    EXPECT_EQ(newer.exit_code, 1) << newer.err;
+    EXPECT_THAT(newer.err, Not(HasSubstr("does not serve")));
+    EXPECT_THAT(newer.err, HasSubstr("ANTHROPIC_API_KEY")) << "it got as far as the model call";
     CliResult sim = run("hi", {"--harness", "math", "--workspace", ws_.string(), "--model", "llmsim/other"});
     EXPECT_EQ(sim.exit_code, 2);
     EXPECT_THAT(sim.err, HasSubstr("driver 'llmsim' does not serve 'other'; it serves llmsim"));

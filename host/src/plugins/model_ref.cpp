@@ -29,6 +29,9 @@ DriverModels driver_models(const PluginInstance& driver) {
             if (name.is_string() && !name.get_string().empty()) out.models.emplace_back(name.get_string());
         }
     }
+    if (const boost::json::value* o = info->get_object().if_contains("other_models"); o && o->is_bool()) {
+        out.other_models = o->get_bool();
+    }
     if (const boost::json::value* d = info->get_object().if_contains("default_model"); d && d->is_string()) {
         out.default_model = std::string(d->get_string());
     }
@@ -38,7 +41,7 @@ DriverModels driver_models(const PluginInstance& driver) {
 std::string resolve_model(const ModelRef& ref, const PluginInstance& driver) {
     DriverModels known = driver_models(driver);
     if (ref.model.empty()) return known.default_model.empty() ? ref.driver : known.default_model;
-    if (known.models.empty() || ref.model == known.default_model ||
+    if (known.models.empty() || known.other_models || ref.model == known.default_model ||
         std::find(known.models.begin(), known.models.end(), ref.model) != known.models.end()) {
         return ref.model;
     }

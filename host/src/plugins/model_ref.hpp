@@ -24,6 +24,7 @@ ModelRef parse_model_ref(const std::string& reference);
 /// (empty: none), read defensively from whatever the plugin answered.
 struct DriverModels {
     std::vector<std::string> models;
+    bool other_models = false;  ///< the list is what it knows of; other names go to the provider
     std::string default_model;
 };
 /// What `driver` says it serves.
