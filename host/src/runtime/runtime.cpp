@@ -8,7 +8,6 @@
 #include "services/session_services.hpp"
 
 #include <boost/asio/thread_pool.hpp>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -40,6 +39,8 @@ struct RuntimeBuilder::Impl {
     std::optional<int> max_iterations;
     RetryPolicy retry;
     int workers = 0;
+    LogSink log_sink;
+    LogLevel log_level = LogLevel::kWarn;
 };
 
 namespace {
@@ -53,13 +54,13 @@ struct SessionSlot {
 };
 
 std::shared_ptr<PluginInstance> instantiate(PluginCatalog& catalog, const std::string& id, const json::object& config,
-                                            const std::string& kind, const std::string& why) {
+                                            const std::string& kind, const std::string& why, const Logger& log) {
     try {
         auto lib = catalog.load(id);
         if (library_manifest(*lib).kind != kind) {
             throw ConfigError(why + ": plugin '" + id + "' is a " + library_manifest(*lib).kind + ", not a " + kind);
         }
-        return PluginInstance::create(lib, config, nullptr);
+        return PluginInstance::create(lib, config, nullptr, log);
     } catch (const PluginError& e) {
         throw ConfigError(why + ": " + e.what());
     }
@@ -191,14 +192,20 @@ RuntimeBuilder& RuntimeBuilder::approvals(ApprovalPolicy policy, ApprovalHandler
 RuntimeBuilder& RuntimeBuilder::max_iterations(int n) { return impl_->max_iterations = n, *this; }
 RuntimeBuilder& RuntimeBuilder::retry_policy(RetryPolicy policy) { return impl_->retry = policy, *this; }
 RuntimeBuilder& RuntimeBuilder::worker_threads(int n) { return impl_->workers = n, *this; }
+RuntimeBuilder& RuntimeBuilder::log(LogSink sink) { return impl_->log_sink = std::move(sink), *this; }
+RuntimeBuilder& RuntimeBuilder::log_level(LogLevel level) { return impl_->log_level = level, *this; }
 
 std::unique_ptr<Runtime> RuntimeBuilder::build() {
     Impl& b = *impl_;
     auto rt = std::make_unique<Runtime::Impl>();
     RuntimeConfig& cfg = rt->config;
+    cfg.logger = make_logger(b.log_sink, b.log_level);
 
     if (b.harness) {
-        cfg.harness = HarnessCatalog(default_harness_dirs(b.harness_dirs)).load(*b.harness);
+        HarnessCatalog harnesses(default_harness_dirs(b.harness_dirs),
+                                 "put it in one of these folders, add its folder with RuntimeBuilder::harness_dir(), "
+                                 "or name its .json file");
+        cfg.harness = harnesses.load(*b.harness);
     } else {
         cfg.harness.name = "";
     }
@@ -229,13 +236,13 @@ std::unique_ptr<Runtime> RuntimeBuilder::build() {
     }
     cfg.model_name = model_name;
 
-    PluginCatalog catalog(b.default_plugin_dirs ? default_plugin_dirs(b.plugin_dirs) : b.plugin_dirs);
+    PluginCatalog catalog(b.default_plugin_dirs ? default_plugin_dirs(b.plugin_dirs) : b.plugin_dirs, cfg.logger);
     json::object driver_cfg;
     if (auto it = b.driver_configs.find(driver_id); it != b.driver_configs.end()) driver_cfg = it->second;
-    cfg.driver = instantiate(catalog, driver_id, driver_cfg, "driver", "model '" + cfg.model + "'");
+    cfg.driver = instantiate(catalog, driver_id, driver_cfg, "driver", "model '" + cfg.model + "'", cfg.logger);
     std::string who = cfg.harness.name.empty() ? std::string("the runtime") : "harness '" + cfg.harness.name + "'";
     for (const CapabilityRef& c : caps) {
-        auto inst = instantiate(catalog, c.id, c.config, "capability", who + " needs capability '" + c.id + "'");
+        auto inst = instantiate(catalog, c.id, c.config, "capability", who + " needs capability '" + c.id + "'", cfg.logger);
         for (const ToolDescription& t : inst->tools()) {
             if (auto it = cfg.tool_index.find(t.name); it != cfg.tool_index.end()) {
                 throw ConfigError("tool '" + t.name + "' is offered by both '" + cfg.tools[it->second].plugin->id() +
