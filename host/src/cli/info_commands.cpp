@@ -7,6 +7,8 @@
 
 #include <agenthost/runtime.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include <cstdlib>
 #include <iomanip>
 #include <iostream>
@@ -46,7 +48,7 @@ int guarded(Fn&& fn) {
 int plugins_list(const std::vector<fs::path>& plugin_dirs) {
     return guarded([&] {
         auto dirs = default_plugin_dirs(plugin_dirs);
-        PluginCatalog catalog(dirs);
+        PluginCatalog catalog(dirs, spdlog::default_logger());
         catalog.load_all(true);
         std::cout << "plugin folders:\n";
         for (const fs::path& d : dirs) std::cout << "  " << d.string() << (fs::is_directory(d) ? "" : "  (missing)") << "\n";
@@ -68,7 +70,7 @@ int plugins_list(const std::vector<fs::path>& plugin_dirs) {
 }
 
 int plugins_check(const fs::path& path) {
-    PluginReport r = check_plugin(path);
+    PluginReport r = check_plugin(path, spdlog::default_logger());
     if (r.loaded) {
         std::cout << r.id << " " << r.version << " (" << r.kind << "): loaded and described OK\n";
         return 0;

@@ -1,6 +1,7 @@
 // `agenthost run`, and the Runtime both it and the interactive agent are built from.
 #include "cli/commands.hpp"
 
+#include "base/log.hpp"
 #include "cli/terminal_input.hpp"
 #include "cli/terminal_render.hpp"
 
@@ -72,6 +73,10 @@ std::optional<std::int64_t> llmsim_delay_from_environment() {
 
 BuiltRuntime build_runtime(const RunOptions& o, std::function<ApprovalDecision(const ApprovalRequest&)> ask) {
     RuntimeBuilder b;
+    // The runtime logs through the CLI's logger (stderr; AGENTHOST_LOG sets the level).
+    b.log([](LogLevel level, std::string_view message) {
+         spdlog::default_logger_raw()->log(to_spdlog_level(level), "{}", message);
+     }).log_level(from_spdlog_level(spdlog::default_logger_raw()->level()));
     for (const fs::path& d : o.plugin_dirs) b.plugin_dir(d);
     if (!o.harness.empty() && o.harness != "none") b.harness(o.harness);
     BuiltRuntime built;
