@@ -19,7 +19,8 @@ namespace agenthost {
 
 namespace fs = std::filesystem;
 
-struct RuntimeBuilder::Impl {
+// The Impls are hidden: nested in exported classes, they (and their lambdas) would be exported too.
+struct __attribute__((visibility("hidden"))) RuntimeBuilder::Impl {
     std::vector<fs::path> plugin_dirs;
     bool default_plugin_dirs = true;
     std::vector<fs::path> harness_dirs;
@@ -68,7 +69,7 @@ std::shared_ptr<PluginInstance> instantiate(PluginCatalog& catalog, const std::s
 
 }  // namespace
 
-struct Runtime::Impl {
+struct __attribute__((visibility("hidden"))) Runtime::Impl {
     RuntimeConfig config;
     std::shared_ptr<SessionStore> store;
     FileSystemFactory fs_factory;
