@@ -11,6 +11,7 @@ packages=(
   libre2-dev libyaml-cpp-dev libgumbo-dev
   bubblewrap libseccomp-dev
   libedit-dev tmux
+  dpkg-dev file
 )
 
 missing=()

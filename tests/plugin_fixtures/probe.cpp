@@ -125,6 +125,17 @@ public:
                      return call.request("history.compact", json::object{{"summary", string_arg(a, "summary")},
                                                                          {"keep_from_message_id", string_arg(a, "keep_from_message_id")}});
                  });
+        add_tool({"log", "Write a log line (host->log) at a level: error, warn, info or debug.",
+                  schema({{"level", "string"}, {"message", "string"}})},
+                 [](const json::object& a, ahp::Call& call) -> json::value {
+                     const std::string level = string_arg(a, "level");
+                     ahp_log_level lvl = level == "error"  ? AHP_LOG_ERROR
+                                         : level == "warn" ? AHP_LOG_WARN
+                                         : level == "info" ? AHP_LOG_INFO
+                                                           : AHP_LOG_DEBUG;
+                     call.log(lvl, string_arg(a, "message"));
+                     return "logged";
+                 });
         on_hook("system_prompt", [](const json::object&, ahp::Call&) -> json::value {
             return json::object{{"text", "PROBE-PROMPT"}};
         });

@@ -1,6 +1,8 @@
 // Events: the one record of what happened in a session (DESIGN §7).
 #pragma once
 
+#include <agenthost/export.hpp>
+
 #include <boost/json.hpp>
 
 #include <chrono>
@@ -49,25 +51,25 @@ struct Event {
 };
 
 /// An event line or document that does not have the envelope's shape.
-class EventFormatError : public std::runtime_error {
+class AGENTHOST_API EventFormatError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
 
 /// Whether an event of this type is stored (deltas are live only).
-bool is_stored_event(std::string_view type) noexcept;
+AGENTHOST_API bool is_stored_event(std::string_view type) noexcept;
 /// The envelope as JSON.
-json::object to_json(const Event& event);
+AGENTHOST_API json::object to_json(const Event& event);
 /// One compact JSON line (no newline).
-std::string to_json_line(const Event& event);
+AGENTHOST_API std::string to_json_line(const Event& event);
 /// Parse an envelope; throws EventFormatError naming the missing or mistyped field.
-Event event_from_json(json::value&& value);
+AGENTHOST_API Event event_from_json(json::value&& value);
 
 /// A new UUIDv7 (time-ordered, random tail).
-std::string new_uuid_v7();
+AGENTHOST_API std::string new_uuid_v7();
 /// Now as RFC 3339 UTC with milliseconds ("2026-11-21T15:04:05.123Z").
-std::string now_rfc3339();
+AGENTHOST_API std::string now_rfc3339();
 /// A time as RFC 3339 UTC with milliseconds.
-std::string format_rfc3339(std::chrono::system_clock::time_point time);
+AGENTHOST_API std::string format_rfc3339(std::chrono::system_clock::time_point time);
 
 }  // namespace agenthost

@@ -4,6 +4,8 @@
 
 #include <agenthost/errors.hpp>
 #include <agenthost/event.hpp>
+#include <agenthost/export.hpp>
+#include <agenthost/log.hpp>
 #include <agenthost/storage.hpp>
 #include <agenthost/workspace.hpp>
 
@@ -23,7 +25,7 @@ namespace agenthost {
 /// One message of the history: role "user", "agent" or "tool_result", content parts
 /// {type:"text",text} | {type:"tool_call",id,name,arguments} |
 /// {type:"tool_result",tool_call_id,tool_name,result,is_error}.
-struct Message {
+struct AGENTHOST_API Message {
     std::string id;
     std::string role;
     json::array content;
@@ -32,7 +34,7 @@ struct Message {
 };
 
 /// Token counts.
-struct Usage {
+struct AGENTHOST_API Usage {
     std::int64_t input_tokens = 0;
     std::int64_t output_tokens = 0;
     std::int64_t cache_read_tokens = 0;
@@ -177,7 +179,7 @@ struct SessionOptions {
 };
 
 /// Builds a Runtime. Every setter may be called in any order; build() folds them.
-class RuntimeBuilder {
+class AGENTHOST_API RuntimeBuilder {
 public:
     RuntimeBuilder();
     ~RuntimeBuilder();
@@ -234,8 +236,15 @@ public:
     RuntimeBuilder& retry_policy(RetryPolicy policy);
     /// Worker threads for parallel tool calls (default: max(4, cores)).
     RuntimeBuilder& worker_threads(int n);
+    /// Where this runtime's log lines go: its own messages (a refused plugin, a failed hook, a
+    /// retried model call) and its plugins' `log` calls. Default: stderr, as
+    /// "agenthost: warning: …". The runtime never writes to stdout.
+    RuntimeBuilder& log(LogSink sink);
+    /// The least severe line logged (default: kWarn).
+    RuntimeBuilder& log_level(LogLevel level);
     /// Load plugins, fold the configuration, open the default session. Throws ConfigError
-    /// (bad harness, unknown model, a refused plugin the harness needs) or StorageError.
+    /// (bad harness, unknown model, a refused plugin the harness needs) or StorageError. The
+    /// installed plugins and harnesses are found beside the library itself (DESIGN §4).
     std::unique_ptr<Runtime> build();
 
 private:
@@ -245,7 +254,7 @@ private:
 };
 
 /// A live runtime: loaded plugins, one configuration, any number of sessions.
-class Runtime {
+class AGENTHOST_API Runtime {
 public:
     ~Runtime();
     Runtime(const Runtime&) = delete;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <agenthost/event.hpp>
+#include <agenthost/export.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -14,14 +15,14 @@
 namespace agenthost {
 
 /// A storage failure: unreadable log, malformed line, session locked by another process.
-class StorageError : public std::runtime_error {
+class AGENTHOST_API StorageError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
 };
 
 /// The append side of one session's log. An append reaches the kernel in one write() before it
 /// returns (a crash of the process loses nothing; there is no fsync per event).
-class SessionLog {
+class AGENTHOST_API SessionLog {
 public:
     virtual ~SessionLog() = default;
     /// Store one event (never a delta). Throws StorageError.
@@ -45,7 +46,7 @@ struct SessionSummary {
 };
 
 /// Where sessions live.
-class SessionStore {
+class AGENTHOST_API SessionStore {
 public:
     virtual ~SessionStore() = default;
     /// Open a session for appending, replaying what it has; creates it if `create` and missing.
@@ -68,8 +69,8 @@ public:
 };
 
 /// Sessions kept in memory only (embedding, tests).
-std::shared_ptr<SessionStore> make_memory_session_store();
+AGENTHOST_API std::shared_ptr<SessionStore> make_memory_session_store();
 /// One JSONL file per session in `dir` (created 0700), each file 0600 and exclusively locked.
-std::shared_ptr<SessionStore> make_jsonl_session_store(const std::string& dir);
+AGENTHOST_API std::shared_ptr<SessionStore> make_jsonl_session_store(const std::string& dir);
 
 }  // namespace agenthost

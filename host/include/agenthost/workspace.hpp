@@ -2,6 +2,8 @@
 // Paths are workspace-relative; "a.txt", "/a.txt" and "/workspace/a.txt" name the same file.
 #pragma once
 
+#include <agenthost/export.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -24,7 +26,7 @@ struct InitialFileSpec {
 
 /// A refused or failed file operation. `code`: invalid_path, invalid_pattern, not_found,
 /// read_only, denied, conflict, is_directory, not_directory, io_error.
-class FileStoreError : public std::runtime_error {
+class AGENTHOST_API FileStoreError : public std::runtime_error {
 public:
     FileStoreError(std::string code, const std::string& message)
         : std::runtime_error(message), code_(std::move(code)) {}
@@ -116,7 +118,7 @@ struct GrepResult {
 
 /// A session's files. Thread-safe. Searches skip `.git`, `.gitignore`d paths and, for grep,
 /// binary files.
-class FileStore {
+class AGENTHOST_API FileStore {
 public:
     virtual ~FileStore() = default;
     /// A file's content, or nullopt if it does not exist. Throws FileStoreError.
@@ -157,17 +159,17 @@ public:
 using FileSystemFactory = std::function<std::shared_ptr<FileStore>(const std::string& session_id)>;
 
 /// A store that lives in memory.
-std::shared_ptr<FileStore> make_memory_file_store();
+AGENTHOST_API std::shared_ptr<FileStore> make_memory_file_store();
 
 /// A store over a real folder (canonicalized). Every path is resolved inside it one component
 /// at a time from a handle on the root, never following a symlink; `..`, NUL bytes and
 /// symlinks are refused. Writes are atomic (a temporary file renamed over the target).
 /// Throws FileStoreError(not_found) if `root` is not a folder.
-std::shared_ptr<FileStore> make_real_disk_file_store(const std::filesystem::path& root);
+AGENTHOST_API std::shared_ptr<FileStore> make_real_disk_file_store(const std::filesystem::path& root);
 
 /// The workspace-relative form of a path ("" for the root): strips "/" and "/workspace/",
 /// folds "." and duplicate slashes. Throws FileStoreError(invalid_path) for "..", NUL bytes,
 /// backslashes or an empty name.
-std::string normalize_workspace_path(std::string_view path);
+AGENTHOST_API std::string normalize_workspace_path(std::string_view path);
 
 }  // namespace agenthost

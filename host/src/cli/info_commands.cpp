@@ -8,6 +8,8 @@
 
 #include <agenthost/runtime.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include <cstdlib>
 #include <iomanip>
 #include <iostream>
@@ -47,7 +49,7 @@ int guarded(Fn&& fn) {
 int plugins_list(const std::vector<fs::path>& plugin_dirs) {
     return guarded([&] {
         auto dirs = default_plugin_dirs(plugin_dirs);
-        PluginCatalog catalog(dirs);
+        PluginCatalog catalog(dirs, spdlog::default_logger());
         catalog.load_all(true);
         std::cout << "plugin folders:\n";
         for (const fs::path& d : dirs) std::cout << "  " << d.string() << (fs::is_directory(d) ? "" : "  (missing)") << "\n";
@@ -131,7 +133,7 @@ void print_described(const PluginReport& r) {
 fs::path plugin_manifest(const std::string& target, const std::vector<fs::path>& plugin_dirs) {
     fs::path path(target);
     if (target.find('/') != std::string::npos || path.extension() == ".json" || path.extension() == ".so") return path;
-    PluginCatalog catalog(default_plugin_dirs(plugin_dirs));
+    PluginCatalog catalog(default_plugin_dirs(plugin_dirs), spdlog::default_logger());
     for (const PluginReport& r : catalog.reports()) {
         if (r.id == target) return r.manifest;
     }
@@ -157,7 +159,7 @@ int plugins_check(const std::string& target, const std::vector<fs::path>& plugin
         std::cerr << "agenthost: " << e.what() << "\n";
         return 2;
     }
-    PluginReport r = check_plugin(manifest);
+    PluginReport r = check_plugin(manifest, spdlog::default_logger());
     if (r.loaded) {
         std::cout << r.id << " " << r.version << " (" << r.kind << "): loaded and described OK\n";
         print_described(r);
@@ -170,7 +172,7 @@ int plugins_check(const std::string& target, const std::vector<fs::path>& plugin
 int harnesses_list(const std::vector<fs::path>& plugin_dirs) {
     return guarded([&] {
         HarnessCatalog catalog(default_harness_dirs({}));
-        PluginCatalog plugins(default_plugin_dirs(plugin_dirs));
+        PluginCatalog plugins(default_plugin_dirs(plugin_dirs), spdlog::default_logger());
         for (const auto& [name, file] : catalog.list()) {
             std::string line;
             try {
@@ -193,7 +195,7 @@ int harnesses_list(const std::vector<fs::path>& plugin_dirs) {
 
 int harnesses_show(const std::string& name, const std::vector<fs::path>& plugin_dirs) {
     return guarded([&] {
-        PluginCatalog plugins(default_plugin_dirs(plugin_dirs));
+        PluginCatalog plugins(default_plugin_dirs(plugin_dirs), spdlog::default_logger());
         auto [h, problems] = checked_harness(HarnessCatalog(default_harness_dirs({})), plugins, name);
         json::array chain, caps, files;
         for (const auto& n : h.chain) chain.push_back(json::string(n));

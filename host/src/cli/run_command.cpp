@@ -1,6 +1,7 @@
 // `agenthost run`, and the Runtime both it and the interactive agent are built from.
 #include "cli/commands.hpp"
 
+#include "base/log.hpp"
 #include "cli/terminal_input.hpp"
 #include "cli/terminal_render.hpp"
 #include "plugins/harness.hpp"
@@ -117,6 +118,10 @@ BuiltRuntime build_runtime(const RunOptions& given, std::function<ApprovalDecisi
     const RunOptions o = recorded ? with_recorded(given, *recorded) : given;
 
     RuntimeBuilder b;
+    // The runtime logs through the CLI's logger (stderr; AGENTHOST_LOG sets the level).
+    b.log([](LogLevel level, std::string_view message) {
+         spdlog::default_logger_raw()->log(to_spdlog_level(level), "{}", message);
+     }).log_level(from_spdlog_level(spdlog::default_logger_raw()->level()));
     for (const fs::path& d : o.plugin_dirs) b.plugin_dir(d);
     const std::string harness = o.harness.value_or("coding");
     if (!harness.empty() && harness != "none") b.harness(harness);

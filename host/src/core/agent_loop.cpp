@@ -4,7 +4,7 @@
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <spdlog/spdlog.h>
+#include <spdlog/logger.h>
 
 #include <algorithm>
 #include <chrono>
@@ -113,7 +113,7 @@ private:
             }
             CallOutcome out = call_text(*cap, "hook.before_model", params);
             if (!out.ok()) {
-                spdlog::warn("plugin={} before_model hook failed: {}", cap->id(), out.error_message);
+                cfg_.logger->warn("plugin={} before_model hook failed: {}", cap->id(), out.error_message);
                 continue;
             }
             const json::object* o = out.result.if_object();
@@ -126,7 +126,7 @@ private:
                     d["plugin"] = cap->id();
                     s_.emit(event_type::kLoopDetected, std::move(d), turn_id_);
                 } else {
-                    spdlog::warn("plugin={} asked for an event type the host does not record: {}", cap->id(), json::serialize(*e));
+                    cfg_.logger->warn("plugin={} asked for an event type the host does not record: {}", cap->id(), json::serialize(*e));
                 }
             }
             if (const json::value* st = o->if_contains("stop"); st && st->is_object()) {
@@ -224,8 +224,8 @@ private:
                 if (const json::value* r = hint->if_contains("retryable"); r && r->is_bool() && !r->get_bool()) break;
             }
             auto delay = backoff(attempt, out.result);
-            spdlog::info("session={} model call failed ({}: {}); retry {} of {} in {} ms", s_.id(), out.error_code,
-                         out.error_message, attempt + 1, cfg_.retry.max_retries, delay.count());
+            cfg_.logger->info("session={} model call failed ({}: {}); retry {} of {} in {} ms", s_.id(), out.error_code,
+                              out.error_message, attempt + 1, cfg_.retry.max_retries, delay.count());
             if (!s_.sleep_unless_interrupted(delay)) break;
         }
         if (cancelled()) return Stop{Stop::kCancelled, {}};
@@ -327,7 +327,7 @@ private:
             CallOutcome out = call(*cap, "hook.after_tool",
                                    json::object{{"tool_call", tc}, {"result", result}, {"is_error", is_error}, {"session_id", s_.id()}});
             if (!out.ok()) {
-                spdlog::warn("plugin={} after_tool hook failed: {}", cap->id(), out.error_message);
+                cfg_.logger->warn("plugin={} after_tool hook failed: {}", cap->id(), out.error_message);
                 continue;
             }
             if (const json::object* o = out.result.if_object()) {
@@ -427,7 +427,7 @@ std::string assemble_system_prompt(const RuntimeConfig& config, Session& session
         ctx.turn_id = turn_id;
         CallOutcome out = cap->invoke("hook.system_prompt", json::object{{"session_id", session.id()}, {"model", config.model}}, ctx);
         if (!out.ok()) {
-            spdlog::warn("plugin={} system_prompt hook failed: {}", cap->id(), out.error_message);
+            config.logger->warn("plugin={} system_prompt hook failed: {}", cap->id(), out.error_message);
             continue;
         }
         if (const json::object* o = out.result.if_object()) {

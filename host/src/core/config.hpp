@@ -41,6 +41,7 @@ struct RuntimeConfig {
     ApprovalPolicy approval_policy = ApprovalPolicy::kDeny;
     ApprovalHandler approval_handler;
     ConnectionResolver connection_resolver;
+    Logger logger;  ///< the runtime's own (RuntimeBuilder::log), also its plugin instances'
 };
 
 }  // namespace agenthost

@@ -315,7 +315,8 @@ std::optional<fs::path> find_in(const std::vector<fs::path>& dirs, const std::st
 
 }  // namespace
 
-HarnessCatalog::HarnessCatalog(std::vector<std::filesystem::path> dirs) : dirs_(std::move(dirs)) {}
+HarnessCatalog::HarnessCatalog(std::vector<std::filesystem::path> dirs, std::string how_to_add)
+    : dirs_(std::move(dirs)), how_to_add_(std::move(how_to_add)) {}
 
 std::vector<std::pair<std::string, std::filesystem::path>> HarnessCatalog::list() const {
     std::map<std::string, fs::path> found;
@@ -344,7 +345,10 @@ Harness HarnessCatalog::load(const std::string& name_or_file) const {
         if (!is_harness_name(name_or_file))
             throw ConfigError("harness '" + name_or_file + "': expected a name of [A-Za-z0-9_-] or a .json file");
         auto found = find_in(dirs_, name_or_file);
-        if (!found) throw ConfigError("harness '" + name_or_file + "' not found (" + dir_list(dirs_) + ")");
+        if (!found) {
+            throw ConfigError("harness '" + name_or_file + "' not found (" + dir_list(dirs_) + ")" +
+                              (how_to_add_.empty() ? "" : "; " + how_to_add_));
+        }
         file = *found;
     }
 

@@ -42,7 +42,8 @@ struct Harness {
 /// Finds harness manifests by name in an ordered list of folders (first match wins).
 class HarnessCatalog {
 public:
-    explicit HarnessCatalog(std::vector<std::filesystem::path> dirs);
+    /// `how_to_add` ends the message of a harness not found: how this front end adds a folder.
+    explicit HarnessCatalog(std::vector<std::filesystem::path> dirs, std::string how_to_add = {});
     /// Every harness name found, sorted, with its file.
     std::vector<std::pair<std::string, std::filesystem::path>> list() const;
     /// Load a harness by name, or by path when `name_or_file` ends in .json or contains '/'.
@@ -53,6 +54,7 @@ public:
 
 private:
     std::vector<std::filesystem::path> dirs_;
+    std::string how_to_add_;
 };
 
 }  // namespace agenthost
@@ -60,8 +62,8 @@ private:
 namespace agenthost {
 
 /// The harness folders in search order: `extra`, then $XDG_CONFIG_HOME/agenthost/harnesses
-/// (~/.config/…), the folder `harnesses` beside the executable (a build tree), and
-/// <prefix>/share/agenthost/harnesses.
+/// (~/.config/…), and the runtime's own: <prefix>/share/agenthost/harnesses found from the
+/// library (or <build>/harnesses; installed_dirs()).
 std::vector<std::filesystem::path> default_harness_dirs(const std::vector<std::filesystem::path>& extra);
 
 }  // namespace agenthost

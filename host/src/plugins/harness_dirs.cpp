@@ -1,4 +1,5 @@
 #include "plugins/harness.hpp"
+#include "plugins/install_layout.hpp"
 
 #include <cstdlib>
 
@@ -11,12 +12,7 @@ std::vector<std::filesystem::path> default_harness_dirs(const std::vector<std::f
     const char* home = std::getenv("HOME");
     if (xdg && *xdg) dirs.push_back(fs::path(xdg) / "agenthost/harnesses");
     else if (home && *home) dirs.push_back(fs::path(home) / ".config/agenthost/harnesses");
-    std::error_code ec;
-    fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-        dirs.push_back(exe.parent_path() / "harnesses");
-        dirs.push_back(exe.parent_path().parent_path() / "share/agenthost/harnesses");
-    }
+    if (auto installed = installed_dirs()) dirs.push_back(installed->harnesses);
     return dirs;
 }
 

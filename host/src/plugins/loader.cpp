@@ -1,12 +1,13 @@
 #include "plugins/loader.hpp"
 
+#include "plugins/install_layout.hpp"
 #include "plugins/plugin_instance.hpp"
 
 #include <agenthost/errors.hpp>
 
 #include <boost/dll/library_info.hpp>
 #include <boost/dll/shared_library.hpp>
-#include <spdlog/spdlog.h>
+#include <spdlog/logger.h>
 
 #include <elf.h>
 #include <sys/stat.h>
@@ -56,10 +57,8 @@ Registry& registry() {
     return *r;
 }
 
-[[noreturn]] void refuse(const std::string& id, const std::string& reason) {
-    spdlog::warn("plugin={} refused: {}", id, reason);
-    throw PluginError(id, reason);
-}
+/// Refuse a plugin; load_plugin_library logs it once.
+[[noreturn]] void refuse(const std::string& id, const std::string& reason) { throw PluginError(id, reason); }
 
 /// Step 2: a regular, not world-writable ELF shared object for this machine that exports the
 /// entry symbol — all checked from the file, before any of its code can run.
@@ -132,9 +131,8 @@ void check_table(const std::string& id, const PluginManifest& m, const ahp_plugi
     }
 }
 
-}  // namespace
-
-std::shared_ptr<PluginLibrary> load_plugin_library(const fs::path& manifest_file) {
+/// Steps 1-4, or the library already loaded from the same file.
+std::shared_ptr<PluginLibrary> open_plugin_library(const fs::path& manifest_file, const Logger& log) {
     std::string id = manifest_file.stem().string();
     PluginManifest manifest;
     try {
@@ -176,9 +174,20 @@ std::shared_ptr<PluginLibrary> load_plugin_library(const fs::path& manifest_file
         refuse(id, "cannot resolve " AHP_ENTRY_SYMBOL_V1 ": " + std::string(e.what()));
     }
     check_table(id, lib->manifest, entry(), *lib);  // step 4
-    spdlog::debug("plugin={} loaded {} (ABI {})", id, canonical.string(), version_text(lib->table.abi_version));
+    log->debug("plugin={} loaded {} (ABI {})", id, canonical.string(), version_text(lib->table.abi_version));
     reg.by_path.emplace(canonical, lib);
     return lib;
+}
+
+}  // namespace
+
+std::shared_ptr<PluginLibrary> load_plugin_library(const fs::path& manifest_file, const Logger& log) {
+    try {
+        return open_plugin_library(manifest_file, log);
+    } catch (const PluginError& e) {
+        log->warn("plugin={} refused: {}", e.plugin_id(), e.reason());
+        throw;
+    }
 }
 
 std::vector<fs::path> default_plugin_dirs(const std::vector<fs::path>& extra) {
@@ -198,16 +207,11 @@ std::vector<fs::path> default_plugin_dirs(const std::vector<fs::path>& extra) {
         fs::path base = xdg && *xdg ? fs::path(xdg) : fs::path(home) / ".local/share";
         dirs.push_back(base / "agenthost/plugins");
     }
-    std::error_code ec;
-    fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-        dirs.push_back(exe.parent_path() / "plugins");
-        dirs.push_back(exe.parent_path().parent_path() / "lib/agenthost/plugins");
-    }
+    if (auto installed = installed_dirs()) dirs.push_back(installed->plugins);
     return dirs;
 }
 
-PluginCatalog::PluginCatalog(std::vector<fs::path> dirs) : dirs_(std::move(dirs)) {
+PluginCatalog::PluginCatalog(std::vector<fs::path> dirs, Logger log) : dirs_(std::move(dirs)), log_(std::move(log)) {
     std::map<std::string, fs::path> seen;
     for (const fs::path& dir : dirs_) {
         std::error_code ec;
@@ -232,7 +236,7 @@ PluginCatalog::PluginCatalog(std::vector<fs::path> dirs) : dirs_(std::move(dirs)
             }
             if (auto it = seen.find(report.id); it != seen.end()) {
                 report.reason = "duplicate id: already provided by " + it->second.string();
-                spdlog::warn("plugin={} refused: {}", report.id, report.reason);
+                log_->warn("plugin={} refused: {}", report.id, report.reason);
             } else {
                 seen.emplace(report.id, file);
             }
@@ -249,7 +253,7 @@ std::shared_ptr<PluginLibrary> PluginCatalog::load(const std::string& id) {
         if (libraries_[i]) return libraries_[i];
         if (!r.reason.empty()) throw PluginError(id, r.reason);
         try {
-            libraries_[i] = load_plugin_library(r.manifest);
+            libraries_[i] = load_plugin_library(r.manifest, log_);
             r.loaded = true;
             return libraries_[i];
         } catch (const PluginError& e) {
@@ -268,7 +272,7 @@ void PluginCatalog::load_all(bool describe) {
         if (!r.reason.empty()) continue;
         try {
             auto lib = libraries_[i] ? libraries_[i] : load(r.id);
-            if (describe) PluginInstance::create(lib, boost::json::object(), nullptr);
+            if (describe) PluginInstance::create(lib, boost::json::object(), nullptr, log_);
             r.loaded = true;
         } catch (const PluginError& e) {
             r.loaded = false;
@@ -277,20 +281,20 @@ void PluginCatalog::load_all(bool describe) {
     }
 }
 
-PluginReport check_plugin(const fs::path& path) {
+PluginReport check_plugin(const fs::path& path, const Logger& log) {
     fs::path manifest = path;
     if (manifest.extension() == ".so") manifest.replace_extension(".json");
     PluginReport report;
     report.manifest = manifest;
     report.id = manifest.stem().string();
     try {
-        auto lib = load_plugin_library(manifest);
+        auto lib = load_plugin_library(manifest, log);
         report.id = lib->manifest.id;
         report.kind = lib->manifest.kind;
         report.version = lib->manifest.version;
         report.description = lib->manifest.description;
         report.permissions = lib->manifest.permissions;
-        report.described = PluginInstance::create(lib, boost::json::object(), nullptr)->description();
+        report.described = PluginInstance::create(lib, boost::json::object(), nullptr, log)->description();
         report.loaded = true;
     } catch (const PluginError& e) {
         report.reason = e.reason();

@@ -3,6 +3,7 @@
 // describe, cross-checked against the manifest. Nothing is ever dlclosed.
 #pragma once
 
+#include "base/log.hpp"
 #include "plugins/manifest.hpp"
 
 #include <ahp/ahp.h>
@@ -48,8 +49,9 @@ struct PluginReport {
 };
 
 /// Run steps 1-4 of the pipeline on one manifest: read and validate it, check the library
-/// file, dlopen it, call the entry and negotiate the ABI. Throws PluginError.
-std::shared_ptr<PluginLibrary> load_plugin_library(const std::filesystem::path& manifest_file);
+/// file, dlopen it, call the entry and negotiate the ABI. Throws PluginError, logged on `log`.
+std::shared_ptr<PluginLibrary> load_plugin_library(const std::filesystem::path& manifest_file,
+                                                   const Logger& log = stderr_logger());
 
 /// The manifest a library was loaded from.
 const PluginManifest& library_manifest(const PluginLibrary& library);
@@ -57,15 +59,15 @@ const PluginManifest& library_manifest(const PluginLibrary& library);
 const ahp_plugin_v1& library_table(const PluginLibrary& library);
 
 /// The plugin folders in search order (DESIGN §4): `extra` (--plugin-dir), then
-/// $AGENTHOST_PLUGIN_PATH (':'-separated), ~/.local/share/agenthost/plugins, the folder
-/// `plugins` beside the executable (a build tree), and <prefix>/lib/agenthost/plugins.
+/// $AGENTHOST_PLUGIN_PATH (':'-separated), ~/.local/share/agenthost/plugins, and the runtime's
+/// own: <libdir>/agenthost/plugins beside the library (or <build>/plugins; installed_dirs()).
 std::vector<std::filesystem::path> default_plugin_dirs(const std::vector<std::filesystem::path>& extra);
 
 /// Every plugin manifest in `dirs`, first id wins; the later duplicates are reported as refused
 /// ("duplicate id: already provided by <file>"). Reads manifests only; loads nothing.
 class PluginCatalog {
 public:
-    explicit PluginCatalog(std::vector<std::filesystem::path> dirs);
+    explicit PluginCatalog(std::vector<std::filesystem::path> dirs, Logger log = stderr_logger());
     /// What was found, in discovery order (loaded=false until load() or load_all()).
     const std::vector<PluginReport>& reports() const noexcept { return reports_; }
     /// Load one plugin by id (cached). Throws PluginError (unknown id, or why it was refused).
@@ -79,10 +81,11 @@ private:
     std::vector<std::filesystem::path> dirs_;
     std::vector<PluginReport> reports_;
     std::vector<std::shared_ptr<PluginLibrary>> libraries_;  // parallel to reports_
+    Logger log_;
 };
 
 /// Load one plugin from a manifest or .so path, create it with an empty config and check its
 /// describe answer: the whole pipeline, for `agenthost plugins check PATH`. Never throws.
-PluginReport check_plugin(const std::filesystem::path& path);
+PluginReport check_plugin(const std::filesystem::path& path, const Logger& log = stderr_logger());
 
 }  // namespace agenthost

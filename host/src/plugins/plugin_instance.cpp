@@ -3,7 +3,7 @@
 #include "base/json_schema.hpp"
 #include "base/utf8.hpp"
 
-#include <spdlog/spdlog.h>
+#include <spdlog/logger.h>
 
 #include <algorithm>
 #include <regex>
@@ -21,6 +21,7 @@ ahp_str str(std::string_view s) noexcept { return ahp_str{s.data(), s.size()}; }
 struct CallFrame {
     const PluginManifest* plugin = nullptr;
     CallContext* context = nullptr;
+    spdlog::logger* log = nullptr;  ///< the instance's: its runtime's sink
     std::string result;
     bool has_result = false;
     std::string error_code;
@@ -63,7 +64,7 @@ ahp_status host_emit(ahp_call* call, ahp_str event_json) noexcept {
         json::value v = json::parse(view(event_json));
         return f->context->on_emit(std::move(v)) ? AHP_OK : AHP_CANCELLED;
     } catch (const std::exception& e) {
-        spdlog::warn("plugin={} emitted an event that is not JSON: {}", f->plugin ? f->plugin->id : "?", e.what());
+        if (f->log) f->log->warn("plugin={} emitted an event that is not JSON: {}", f->plugin ? f->plugin->id : "?", e.what());
         return AHP_INVALID_ARGUMENT;
     }
 }
@@ -89,7 +90,7 @@ ahp_status host_request_with_body(ahp_call* call, ahp_str service, ahp_str param
                                [sink](std::string_view chunk) {
                                    return !sink->on_chunk || sink->on_chunk(sink->user, str(chunk)) == AHP_OK;
                                },
-                               view(body)};
+                               view(body), f->log ? *f->log : *stderr_logger()};
         json::value answer = f->context->services->handle(view(service), p, request);
         return done(AHP_OK, json::serialize(answer));
     } catch (const ServiceError& e) {
@@ -107,13 +108,16 @@ ahp_status host_request(ahp_call* call, ahp_str service, ahp_str params, const a
 
 void host_log(ahp_call* call, ahp_log_level level, ahp_str message) noexcept {
     try {
+        // A call carries its instance's logger (its runtime's sink); a NULL call belongs to no
+        // runtime, so its line goes to the default logger (stderr), never to stdout.
         const CallFrame* f = call ? frame(call) : nullptr;
         std::string_view id = f && f->plugin ? std::string_view(f->plugin->id) : std::string_view("?");
+        spdlog::logger& log = f && f->log ? *f->log : *stderr_logger();
         spdlog::level::level_enum lvl = level == AHP_LOG_ERROR  ? spdlog::level::err
                                         : level == AHP_LOG_WARN ? spdlog::level::warn
                                         : level == AHP_LOG_INFO ? spdlog::level::info
                                                                 : spdlog::level::debug;
-        spdlog::log(lvl, "plugin={} {}", id, view(message));
+        log.log(lvl, "plugin={} {}", id, view(message));
     } catch (...) {
     }
 }
@@ -144,10 +148,8 @@ CallOutcome finish(ahp_status status, CallFrame& f) {
     return out;
 }
 
-[[noreturn]] void refuse(const std::string& id, const std::string& reason) {
-    spdlog::warn("plugin={} refused: {}", id, reason);
-    throw PluginError(id, reason);
-}
+/// Refuse a plugin; PluginInstance::create logs it once.
+[[noreturn]] void refuse(const std::string& id, const std::string& reason) { throw PluginError(id, reason); }
 
 std::string string_or(const json::object& o, std::string_view key) {
     const json::value* v = o.if_contains(key);
@@ -247,7 +249,20 @@ json::value ServiceRouter::handle(std::string_view name, const json::value& para
 }
 
 std::shared_ptr<PluginInstance> PluginInstance::create(std::shared_ptr<PluginLibrary> library,
-                                                       const json::object& config, const ServiceRouter* services) {
+                                                       const json::object& config, const ServiceRouter* services,
+                                                       Logger log) {
+    const std::string id = library_manifest(*library).id;
+    try {
+        return create_and_describe(std::move(library), config, services, log);
+    } catch (const PluginError& e) {
+        log->warn("plugin={} refused: {}", id, e.reason());
+        throw;
+    }
+}
+
+std::shared_ptr<PluginInstance> PluginInstance::create_and_describe(std::shared_ptr<PluginLibrary> library,
+                                                              const json::object& config,
+                                                              const ServiceRouter* services, Logger log) {
     const PluginManifest& m = library_manifest(*library);
     const ahp_plugin_v1& table = library_table(*library);
     if (!m.config_schema.is_null()) {
@@ -255,11 +270,13 @@ std::shared_ptr<PluginInstance> PluginInstance::create(std::shared_ptr<PluginLib
     }
     std::shared_ptr<PluginInstance> inst(new PluginInstance());
     inst->library_ = std::move(library);
+    inst->log_ = std::move(log);
     CallContext context;
     context.services = services;
     CallFrame f;
     f.plugin = &m;
     f.context = &context;
+    f.log = inst->log_.get();
     std::string config_text = json::serialize(config);
     ahp_status rc = table.create(&kHostApi, str(config_text), reinterpret_cast<ahp_call*>(&f), &inst->handle_);
     if (rc != AHP_OK || !inst->handle_) {
@@ -287,6 +304,7 @@ CallOutcome PluginInstance::invoke_text(std::string_view method, std::string_vie
     CallFrame f;
     f.plugin = &manifest();
     f.context = &context;
+    f.log = log_.get();
     ahp_status rc = library_table(*library_).invoke(handle_, str(method), str(params_json), reinterpret_cast<ahp_call*>(&f));
     return finish(rc, f);
 }

@@ -38,6 +38,8 @@ struct ServiceRequest {
     /// The bytes passed beside the params (request_with_body, ABI 1.1); only a service added
     /// with takes_body sees a non-empty one.
     std::string_view body;
+    /// The asking instance's logger (its runtime's sink).
+    spdlog::logger& log = *stderr_logger();
     /// Whether the call was interrupted.
     bool cancelled() const;
 };
@@ -96,10 +98,12 @@ struct ToolDescription {
 class PluginInstance {
 public:
     /// Step 5 of the pipeline: create(config), then describe, cross-checked against the
-    /// manifest (id, version, abi, kind) and validated (tool names, schemas). Throws PluginError.
+    /// manifest (id, version, abi, kind) and validated (tool names, schemas). Throws PluginError,
+    /// logged on `log`, which also takes the instance's own log lines and those of the host
+    /// services it calls.
     static std::shared_ptr<PluginInstance> create(std::shared_ptr<PluginLibrary> library,
                                                   const boost::json::object& config,
-                                                  const ServiceRouter* services);
+                                                  const ServiceRouter* services, Logger log);
     ~PluginInstance();
     PluginInstance(const PluginInstance&) = delete;
     PluginInstance& operator=(const PluginInstance&) = delete;
@@ -122,8 +126,12 @@ public:
 
 private:
     PluginInstance() = default;
+    static std::shared_ptr<PluginInstance> create_and_describe(std::shared_ptr<PluginLibrary> library,
+                                                         const boost::json::object& config,
+                                                         const ServiceRouter* services, Logger log);
 
     std::shared_ptr<PluginLibrary> library_;  // first: destroyed last
+    Logger log_;
     ahp_instance* handle_ = nullptr;
     boost::json::object description_;
     std::vector<ToolDescription> tools_;

@@ -9,7 +9,6 @@
 #include "services/session_services.hpp"
 
 #include <boost/asio/thread_pool.hpp>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -21,7 +20,8 @@ namespace agenthost {
 
 namespace fs = std::filesystem;
 
-struct RuntimeBuilder::Impl {
+// The Impls are hidden: nested in exported classes, they (and their lambdas) would be exported too.
+struct __attribute__((visibility("hidden"))) RuntimeBuilder::Impl {
     std::vector<fs::path> plugin_dirs;
     bool default_plugin_dirs = true;
     std::vector<fs::path> harness_dirs;
@@ -42,6 +42,8 @@ struct RuntimeBuilder::Impl {
     std::optional<int> max_iterations;
     RetryPolicy retry;
     int workers = 0;
+    LogSink log_sink;
+    LogLevel log_level = LogLevel::kWarn;
 };
 
 namespace {
@@ -55,13 +57,13 @@ struct SessionSlot {
 };
 
 std::shared_ptr<PluginInstance> instantiate(PluginCatalog& catalog, const std::string& id, const json::object& config,
-                                            const std::string& kind, const std::string& why) {
+                                            const std::string& kind, const std::string& why, const Logger& log) {
     try {
         auto lib = catalog.load(id);
         if (library_manifest(*lib).kind != kind) {
             throw ConfigError(why + ": plugin '" + id + "' is a " + library_manifest(*lib).kind + ", not a " + kind);
         }
-        return PluginInstance::create(lib, config, nullptr);
+        return PluginInstance::create(lib, config, nullptr, log);
     } catch (const PluginError& e) {
         throw ConfigError(why + ": " + e.what());
     }
@@ -69,7 +71,7 @@ std::shared_ptr<PluginInstance> instantiate(PluginCatalog& catalog, const std::s
 
 }  // namespace
 
-struct Runtime::Impl {
+struct __attribute__((visibility("hidden"))) Runtime::Impl {
     RuntimeConfig config;
     std::shared_ptr<SessionStore> store;
     FileSystemFactory fs_factory;
@@ -201,14 +203,20 @@ RuntimeBuilder& RuntimeBuilder::approvals(ApprovalPolicy policy, ApprovalHandler
 RuntimeBuilder& RuntimeBuilder::max_iterations(int n) { return impl_->max_iterations = n, *this; }
 RuntimeBuilder& RuntimeBuilder::retry_policy(RetryPolicy policy) { return impl_->retry = policy, *this; }
 RuntimeBuilder& RuntimeBuilder::worker_threads(int n) { return impl_->workers = n, *this; }
+RuntimeBuilder& RuntimeBuilder::log(LogSink sink) { return impl_->log_sink = std::move(sink), *this; }
+RuntimeBuilder& RuntimeBuilder::log_level(LogLevel level) { return impl_->log_level = level, *this; }
 
 std::unique_ptr<Runtime> RuntimeBuilder::build() {
     Impl& b = *impl_;
     auto rt = std::make_unique<Runtime::Impl>();
     RuntimeConfig& cfg = rt->config;
+    cfg.logger = make_logger(b.log_sink, b.log_level);
 
     if (b.harness) {
-        cfg.harness = HarnessCatalog(default_harness_dirs(b.harness_dirs)).load(*b.harness);
+        HarnessCatalog harnesses(default_harness_dirs(b.harness_dirs),
+                                 "put it in one of these folders, add its folder with RuntimeBuilder::harness_dir(), "
+                                 "or name its .json file");
+        cfg.harness = harnesses.load(*b.harness);
     } else {
         cfg.harness.name = "";
     }
@@ -236,15 +244,15 @@ std::unique_ptr<Runtime> RuntimeBuilder::build() {
                                                                   : b.default_model.value_or("llmsim");
     ModelRef ref = parse_model_ref(requested);
 
-    PluginCatalog catalog(b.default_plugin_dirs ? default_plugin_dirs(b.plugin_dirs) : b.plugin_dirs);
+    PluginCatalog catalog(b.default_plugin_dirs ? default_plugin_dirs(b.plugin_dirs) : b.plugin_dirs, cfg.logger);
     json::object driver_cfg;
     if (auto it = b.driver_configs.find(ref.driver); it != b.driver_configs.end()) driver_cfg = it->second;
-    cfg.driver = instantiate(catalog, ref.driver, driver_cfg, "driver", "model '" + requested + "'");
+    cfg.driver = instantiate(catalog, ref.driver, driver_cfg, "driver", "model '" + requested + "'", cfg.logger);
     cfg.model_name = resolve_model(ref, *cfg.driver);
     cfg.model = model_label(ref.driver, cfg.model_name);
     std::string who = cfg.harness.name.empty() ? std::string("the runtime") : "harness '" + cfg.harness.name + "'";
     for (const CapabilityRef& c : caps) {
-        auto inst = instantiate(catalog, c.id, c.config, "capability", who + " needs capability '" + c.id + "'");
+        auto inst = instantiate(catalog, c.id, c.config, "capability", who + " needs capability '" + c.id + "'", cfg.logger);
         for (const ToolDescription& t : inst->tools()) {
             if (auto it = cfg.tool_index.find(t.name); it != cfg.tool_index.end()) {
                 throw ConfigError("tool '" + t.name + "' is offered by both '" + cfg.tools[it->second].plugin->id() +

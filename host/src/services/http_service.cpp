@@ -4,7 +4,7 @@
 #include "net/http_client.hpp"
 
 #include <openssl/evp.h>
-#include <spdlog/spdlog.h>
+#include <spdlog/logger.h>
 
 #include <array>
 #include <chrono>
@@ -122,7 +122,7 @@ json::value http_request_service(HttpClient& client, const json::value& params, 
 
     try {
         HttpResponse answer = client.send(r);
-        spdlog::debug("plugin={} http {} {} -> {}", request.plugin.id, r.method, answer.final_url, answer.status);
+        request.log.debug("plugin={} http {} {} -> {}", request.plugin.id, r.method, answer.final_url, answer.status);
         json::object headers;
         for (auto& [name, value] : answer.headers) {
             if (json::value* seen = headers.if_contains(name)) {
@@ -145,9 +145,9 @@ json::value http_request_service(HttpClient& client, const json::value& params, 
         return out;
     } catch (const HttpError& e) {
         if (e.kind() == HttpError::Kind::denied)
-            spdlog::info("plugin={} {}", request.plugin.id, e.what());
+            request.log.info("plugin={} {}", request.plugin.id, e.what());
         else
-            spdlog::debug("plugin={} http {} {}: {}", request.plugin.id, r.method, r.url, e.what());
+            request.log.debug("plugin={} http {} {}: {}", request.plugin.id, r.method, r.url, e.what());
         throw ServiceError(status_of(e.kind()), e.what());
     }
 }

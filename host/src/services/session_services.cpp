@@ -5,7 +5,7 @@
 #include "services/http_service.hpp"
 #include "services/instructions_service.hpp"
 
-#include <spdlog/spdlog.h>
+#include <spdlog/logger.h>
 
 namespace agenthost {
 
@@ -32,7 +32,7 @@ void add_storage(ServiceRouter& r, Session& s) {
     r.add("secret.get", "", [&s](const json::value& p, ServiceRequest& req) -> json::value {
         std::string name = service_string(p, "name");
         auto v = s.secret(name);
-        spdlog::debug("plugin={} read secret '{}' ({})", req.plugin.id, name, v ? "found" : "missing");
+        req.log.debug("plugin={} read secret '{}' ({})", req.plugin.id, name, v ? "found" : "missing");
         if (!v) throw ServiceError(AHP_NOT_FOUND, "no secret named '" + name + "' in this session");
         return json::object{{"value", *v}};
     });
