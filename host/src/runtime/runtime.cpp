@@ -1,5 +1,8 @@
 #include <agenthost/runtime.hpp>
 
+#include "base/provider_environment.hpp"
+#include "base/redactor.hpp"
+#include "base/utf8.hpp"
 #include "core/agent_loop.hpp"
 #include "core/config.hpp"
 #include "core/session.hpp"
@@ -230,8 +233,12 @@ std::unique_ptr<Runtime> RuntimeBuilder::build() {
     cfg.model_name = model_name;
 
     PluginCatalog catalog(b.default_plugin_dirs ? default_plugin_dirs(b.plugin_dirs) : b.plugin_dirs);
-    json::object driver_cfg;
-    if (auto it = b.driver_configs.find(driver_id); it != b.driver_configs.end()) driver_cfg = it->second;
+    // The provider settings the process started with (taken out of its environment), under
+    // what the builder was given for the driver.
+    json::object driver_cfg = ProviderEnvironment::take().driver_config(driver_id);
+    if (auto it = b.driver_configs.find(driver_id); it != b.driver_configs.end()) {
+        for (const auto& kv : it->second) driver_cfg[kv.key()] = kv.value();
+    }
     cfg.driver = instantiate(catalog, driver_id, driver_cfg, "driver", "model '" + cfg.model + "'");
     std::string who = cfg.harness.name.empty() ? std::string("the runtime") : "harness '" + cfg.harness.name + "'";
     for (const CapabilityRef& c : caps) {
@@ -369,8 +376,10 @@ std::vector<CommandInfo> Runtime::list_commands(const std::string& session_id) c
     return out;
 }
 
-CommandResult Runtime::execute_command(const std::string& session_id, const std::string& name, const std::string& arguments) {
+CommandResult Runtime::execute_command(const std::string& session_id, const std::string& name,
+                                       const std::string& raw_arguments) {
     SessionSlot& slot = impl_->slot(session_id);
+    const std::string arguments = repair_utf8(raw_arguments);  // plugins read JSON: UTF-8 only
     std::string bare = !name.empty() && name[0] == '/' ? name.substr(1) : name;
     std::string available;
     for (const CommandInfo& c : list_commands(session_id)) {
@@ -398,6 +407,7 @@ CommandResult Runtime::execute_command(const std::string& session_id, const std:
             r.message = out.error_message;
             r.error_code = out.error_code;
         }
+        r.message = clean_text(r.message);  // as command.executed records it
         slot.session->emit(event_type::kCommandExecuted,
                            json::object{{"name", bare}, {"arguments", arguments}, {"success", r.success},
                                         {"message", r.message}, {"source", c.source}},
