@@ -1,9 +1,15 @@
-// agenthost: flag parsing only (CLI11 costs ~10 s of compile per TU, so it lives here alone).
+// agenthost: start-up and flag parsing (CLI11 costs ~10 s of compile per TU, so it lives here alone).
 #include "cli/commands.hpp"
+
+#include "base/provider_environment.hpp"
+#include "base/redacting_sink.hpp"
+#include "cli/output_channel.hpp"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include <sys/prctl.h>
 
 #include <cstdlib>
 #include <iostream>
@@ -30,8 +36,25 @@ void add_run_flags(CLI::App& app, agenthost::cli::RunOptions& o) {
 
 }  // namespace
 
+namespace {
+
+/// What runs before anything else, while the process has one thread (docs/security.md).
+void secure_start() {
+    // The provider keys leave the environment (and /proc/self/environ) for the host's memory.
+    agenthost::ProviderEnvironment::take();
+    // No other process of this user may ptrace the host or read its /proc/<pid>/mem, environ
+    // or fd/: only root (CAP_SYS_PTRACE) still can. Also: no core dumps.
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    // fd 1 becomes the host's alone; what plugins print goes to stderr.
+    agenthost::cli::take_stdout();
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-    auto logger = spdlog::stderr_color_mt("agenthost");
+    secure_start();
+    auto logger = std::make_shared<spdlog::logger>(
+        "agenthost", agenthost::make_redacting_sink(std::make_shared<spdlog::sinks::stderr_color_sink_mt>()));
     logger->set_pattern("agenthost: %^%l%$: %v");
     spdlog::set_default_logger(logger);
     spdlog::set_level(spdlog::level::warn);
@@ -79,19 +102,25 @@ int main(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        int rc = app.exit(e);
+        int rc = app.exit(e, agenthost::cli::host_out(), std::cerr);
+        agenthost::cli::host_out() << std::flush;
         return rc == 0 ? 0 : 2;
     }
 
     namespace c = agenthost::cli;
-    if (*run_cmd) return c::run_headless(run);
-    if (*plugins_list) return c::plugins_list(plugin_dirs);
-    if (*plugins_check) return c::plugins_check(check_path);
-    if (*harnesses_list) return c::harnesses_list();
-    if (*harnesses_show) return c::harnesses_show(harness_name);
-    if (*sessions_list) return c::sessions_list(data_dir);
-    if (*sessions_show) return c::sessions_show(data_dir, session_id);
-    if (*sessions_export) return c::sessions_export(data_dir, session_id);
-    interactive.interactive = true;
-    return c::run_interactive(interactive);
+    int rc = 0;
+    if (*run_cmd) rc = c::run_headless(run);
+    else if (*plugins_list) rc = c::plugins_list(plugin_dirs);
+    else if (*plugins_check) rc = c::plugins_check(check_path);
+    else if (*harnesses_list) rc = c::harnesses_list();
+    else if (*harnesses_show) rc = c::harnesses_show(harness_name);
+    else if (*sessions_list) rc = c::sessions_list(data_dir);
+    else if (*sessions_show) rc = c::sessions_show(data_dir, session_id);
+    else if (*sessions_export) rc = c::sessions_export(data_dir, session_id);
+    else {
+        interactive.interactive = true;
+        rc = c::run_interactive(interactive);
+    }
+    c::host_out() << std::flush;
+    return rc;
 }
