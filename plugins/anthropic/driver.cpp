@@ -8,7 +8,6 @@
 
 #include <ahp/sse.hpp>
 
-#include <cstdlib>
 #include <exception>
 
 namespace anthropic {
@@ -20,11 +19,6 @@ constexpr std::size_t kMaxPlainBody = 16u << 20;  // a 2xx JSON body instead of 
 
 [[noreturn]] void bad_config(const std::string& key, const std::string& what) {
     throw ahp::Error("invalid_config", "anthropic driver config '" + key + "': " + what, AHP_INVALID_ARGUMENT);
-}
-
-std::string env_or(const char* name, std::string fallback) {
-    const char* v = std::getenv(name);
-    return v && *v ? std::string(v) : fallback;
 }
 
 std::string_view string_or_empty(const json::object& o, std::string_view key) {
@@ -66,8 +60,9 @@ public:
                 bad_config(key, "unknown field (expected api_key, base_url, max_tokens, timeout_ms or stream)");
             }
         }
-        if (api_key_.empty()) api_key_ = env_or("ANTHROPIC_API_KEY", "");
-        if (base_url_.empty()) base_url_ = env_or("ANTHROPIC_BASE_URL", kDefaultBaseUrl);
+        // Nothing from the environment: the host takes ANTHROPIC_API_KEY and ANTHROPIC_BASE_URL
+        // out of its own at start-up and passes them here as api_key and base_url.
+        if (base_url_.empty()) base_url_ = kDefaultBaseUrl;
         while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
         // A base URL that already names the API version ("…/v1") gets only the path after it.
         url_ = base_url_ + (base_url_.size() >= 3 && base_url_.compare(base_url_.size() - 3, 3, "/v1") == 0

@@ -1,10 +1,9 @@
 // openai: the model driver for OpenAI and any OpenAI-compatible server (Ollama, llama.cpp
 // server, vLLM, …). It speaks Chat Completions (the default) or the Responses API, chosen by
-// the config's `api` or AGENTHOST_OPENAI_API, and reaches the network only through the host's
-// http.request service.
+// the config's `api`, and reaches the network only through the host's http.request service.
+// It reads nothing from the environment: the host takes OPENAI_API_KEY, OPENAI_BASE_URL and
+// AGENTHOST_OPENAI_API out of its own at start-up and passes them in the config.
 #include "conversion.hpp"
-
-#include <cstdlib>
 
 namespace {
 
@@ -15,16 +14,10 @@ using openai::Settings;
     throw ahp::Error("invalid_config", "openai driver config '" + field + "': " + what, AHP_INVALID_ARGUMENT);
 }
 
-std::string env(const char* name) {
-    const char* v = std::getenv(name);
-    return v ? std::string(v) : std::string();
-}
-
-/// Settings from the config, then the environment, then the defaults.
+/// Settings from the config, then the defaults.
 Settings settings_of(const json::object& config) {
     Settings s;
     std::string api, base_url, api_key;
-    bool has_key = false;
     for (const auto& kv : config) {
         std::string key(kv.key());
         const json::value& v = kv.value();
@@ -37,7 +30,6 @@ Settings settings_of(const json::object& config) {
                 base_url = text;
             } else {
                 api_key = text;
-                has_key = true;
             }
         } else if (key == "max_tokens") {
             if (!v.is_int64() || v.get_int64() < 1) bad_config(key, "must be a positive integer");
@@ -46,14 +38,12 @@ Settings settings_of(const json::object& config) {
             bad_config(key, "unknown field (expected api, base_url, api_key or max_tokens)");
         }
     }
-    if (api.empty()) api = env("AGENTHOST_OPENAI_API");
     if (api.empty()) api = "chat";
     if (api != "chat" && api != "responses") {
         bad_config("api",
                    "'" + api + "' is neither \"chat\" nor \"responses\" (from the config or AGENTHOST_OPENAI_API)");
     }
     s.api = api;
-    if (base_url.empty()) base_url = env("OPENAI_BASE_URL");
     if (base_url.empty()) base_url = "https://api.openai.com/v1";
     if (base_url.compare(0, 7, "http://") != 0 && base_url.compare(0, 8, "https://") != 0) {
         bad_config("base_url",
@@ -61,7 +51,7 @@ Settings settings_of(const json::object& config) {
     }
     while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
     s.base_url = base_url;
-    s.api_key = has_key ? api_key : env("OPENAI_API_KEY");
+    s.api_key = api_key;
     s.local = openai::is_local_url(s.base_url);
     s.official = openai::url_host(s.base_url) == "api.openai.com";
     return s;

@@ -192,6 +192,26 @@ expect_not "Third done."
 type_line "/exit"
 expect "[exited 0]"
 
+# --- 6. SIGTERM cancels a running turn (recorded) and exits 143; SIGHUP at the prompt exits 129 --
+agent_pid() { pgrep -P "$(tm display-message -p -t "$current" '#{pane_pid}')" -x agenthost; }
+start term AGENTHOST_LLMSIM_DELAY_MS=400 -- --harness math --llmsim-script "$tmp/slow.json"
+expect "agenthost · session "
+type_line "Tell me a long story"
+expect "word1 "
+kill -TERM "$(agent_pid)"
+expect "[exited 143]"
+expect_not "END-OF-ANSWER"
+last_log=$(ls -t "$tmp"/data/sessions/*.jsonl | head -n 1)
+if tail -n 1 "$last_log" | grep -qF '"type":"turn.cancelled"'; then
+  echo "ok   [term] the log ends with turn.cancelled"
+else
+  fail "the log does not end with turn.cancelled"
+fi
+start hup -- --harness math --llmsim-script "$tmp/slow.json"
+expect "agenthost · session "
+kill -HUP "$(agent_pid)"
+expect "[exited 129]"
+
 if [ $failures -gt 0 ]; then
   echo "terminal_test: $failures expectation(s) failed" >&2
   exit 1

@@ -237,7 +237,10 @@ TEST(AnthropicHttp, AStreamBrokenAfterOutputBeganIsNotRetriedOrDuplicated) {
     EXPECT_EQ(r.error->category, "network_error");
     EXPECT_EQ(p.requests().size(), 1u) << "text was already shown: no second attempt";
     EXPECT_EQ(deltas.text, "I'll help you find out") << "each delta once";
-    EXPECT_EQ(deltas.count, 4);
+    // Four deltas arrived; a tail that may begin a secret (the api_key) is held back and shown
+    // when the call ends, as one more (docs/security.md).
+    EXPECT_GE(deltas.count, 4);
+    EXPECT_LE(deltas.count, 5);
 }
 
 TEST(AnthropicHttp, AStreamBrokenBeforeAnyOutputIsRetried) {

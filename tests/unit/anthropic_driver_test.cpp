@@ -592,11 +592,19 @@ TEST(AnthropicErrors, NoKeyForTheRealApiIsAnAuthErrorWithoutARequest) {
     EXPECT_EQ(d.calls(), 0);
 }
 
-TEST(AnthropicConfig, EnvironmentSuppliesKeyAndBaseUrlAndConfigWins) {
+TEST(AnthropicConfig, TheConfigSuppliesKeyAndBaseUrlAndTheEnvironmentIsNotRead) {
+    // The host takes ANTHROPIC_API_KEY and ANTHROPIC_BASE_URL out of its environment and passes
+    // them as config (docs/security.md); a plugin that read them itself would find nothing.
     ::setenv("ANTHROPIC_API_KEY", "sk-env", 1);
     ::setenv("ANTHROPIC_BASE_URL", "http://localhost:8080/", 1);
     {
         Driver d(json::object{});
+        Outcome o = d.chat(stream("messages_stream_cache_read_sonnet45.sse"), ask("hi"));
+        EXPECT_EQ(o.error_code, "auth_error") << "the environment's key is not the plugin's to read";
+        EXPECT_EQ(d.calls(), 0);
+    }
+    {
+        Driver d(json::object{{"api_key", "sk-env"}, {"base_url", "http://localhost:8080/"}});
         ASSERT_TRUE(d.chat(stream("messages_stream_cache_read_sonnet45.sse"), ask("hi")).ok());
         EXPECT_EQ(d.params().at("url"), "http://localhost:8080/v1/messages");
         EXPECT_EQ(d.params().at("method"), "POST");

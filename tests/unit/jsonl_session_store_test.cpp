@@ -126,7 +126,7 @@ TEST_F(JsonlStoreTest, RoundTripAndContinue) {
     EXPECT_NE(message.find("expects 5"), std::string::npos) << message;
 }
 
-TEST_F(JsonlStoreTest, WhatAppendWritesReplaysEvenOddBytesAndDeepNesting) {
+TEST_F(JsonlStoreTest, WhatAppendWritesReplaysOddBytesRepairedAndDeepNesting) {
     Event odd = make_event("s1", 1, event_type::kToolCompleted);
     odd.data["output"] = "bytes \xff\xfe from a tool, \x01 and \"quotes\"\n";
     json::value deep = json::array{};
@@ -135,7 +135,10 @@ TEST_F(JsonlStoreTest, WhatAppendWritesReplaysEvenOddBytesAndDeepNesting) {
     store_->open("s1", true).log->append(odd);
     auto opened = store_->open("s1", false);
     ASSERT_EQ(opened.events.size(), 1u);
-    EXPECT_EQ(opened.events[0].data, odd.data);
+    EXPECT_TRUE(opened.warnings.empty()) << "append stored valid UTF-8: nothing to repair on reading";
+    json::object expected = odd.data;
+    expected["output"] = "bytes \xef\xbf\xbd\xef\xbf\xbd from a tool, \x01 and \"quotes\"\n";  // U+FFFD each
+    EXPECT_EQ(opened.events[0].data, expected);
 }
 
 TEST_F(JsonlStoreTest, DirectoryIs0700AndFileIs0600) {

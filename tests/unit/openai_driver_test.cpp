@@ -609,12 +609,16 @@ TEST(OpenAiDriver, KeyIsNeededOnlyForNonLocalServers) {
     }
 }
 
-TEST(OpenAiDriver, EnvironmentChoosesApiBaseUrlAndKey) {
+TEST(OpenAiDriver, TheConfigChoosesApiBaseUrlAndKeyAndTheEnvironmentIsNotRead) {
+    // The host takes these variables out of its environment and passes them as config
+    // (docs/security.md); the plugin reads none of them itself.
     EnvGuard env;
     ::setenv("OPENAI_BASE_URL", "https://proxy.example.com/openai/v1/", 1);
     ::setenv("OPENAI_API_KEY", "sk-env", 1);
     ::setenv("AGENTHOST_OPENAI_API", "responses", 1);
-    Driver d(json::object{});
+    EXPECT_EQ(fail_with(served("chat_stream_text_after_tool.sse"), json::object{}).error_code, "auth_error")
+        << "the environment's key is not the plugin's to read";
+    Driver d({{"base_url", "https://proxy.example.com/openai/v1/"}, {"api_key", "sk-env"}, {"api", "responses"}});
     d.replies = {served("responses_stream_cache_read.sse")};
     EXPECT_TRUE(d.chat(ask()).ok());
     EXPECT_EQ(d.requests.at(0).at("url"), "https://proxy.example.com/openai/v1/responses");
@@ -622,7 +626,7 @@ TEST(OpenAiDriver, EnvironmentChoosesApiBaseUrlAndKey) {
     Driver chat({{"api", "chat"}, {"api_key", "sk-config"}});
     chat.replies = {served("chat_stream_text_after_tool.sse")};
     EXPECT_TRUE(chat.chat(ask()).ok());
-    EXPECT_EQ(chat.requests.at(0).at("url"), "https://proxy.example.com/openai/v1/chat/completions");
+    EXPECT_EQ(chat.requests.at(0).at("url"), "https://api.openai.com/v1/chat/completions");
     EXPECT_EQ(chat.requests.at(0).at("headers").at("authorization"), "Bearer sk-config");
     EXPECT_THROW(Driver({{"api", "soap"}}), std::runtime_error);
     EXPECT_THROW(Driver({{"base_url", "ftp://x"}}), std::runtime_error);

@@ -269,4 +269,51 @@ std::optional<std::string> schema_problem(const boost::json::value& schema, cons
     return problem(schema, where, 0);
 }
 
+namespace {
+
+bool flag(const json::object& schema, std::string_view key) {
+    const json::value* v = schema.if_contains(key);
+    return v && v->is_bool() && v->get_bool();
+}
+
+/// Every string in `v`, nested ones included.
+void strings_of(const json::value& v, std::vector<std::string>& out) {
+    if (v.is_string()) out.emplace_back(v.get_string());
+    if (v.is_array()) {
+        for (const json::value& item : v.get_array()) strings_of(item, out);
+    }
+    if (v.is_object()) {
+        for (const auto& kv : v.get_object()) strings_of(kv.value(), out);
+    }
+}
+
+void collect_secrets(const json::value& schema, const json::value& instance, SchemaSecrets& out, int depth) {
+    const json::object* s = schema.if_object();
+    if (!s || depth > 64) return;
+    if (flag(*s, "writeOnly")) strings_of(instance, out.values);
+    if (flag(*s, "x-secret-env")) strings_of(instance, out.env_names);
+    if (const json::object* o = instance.if_object()) {
+        const json::value* props = s->if_contains("properties");
+        const json::value* additional = s->if_contains("additionalProperties");
+        for (const auto& kv : *o) {
+            const json::value* sub = props && props->is_object() ? props->get_object().if_contains(kv.key()) : nullptr;
+            if (!sub) sub = additional;
+            if (sub) collect_secrets(*sub, kv.value(), out, depth + 1);
+        }
+    }
+    if (const json::array* a = instance.if_array()) {
+        if (const json::value* items = s->if_contains("items")) {
+            for (const json::value& item : *a) collect_secrets(*items, item, out, depth + 1);
+        }
+    }
+}
+
+}  // namespace
+
+SchemaSecrets schema_secrets(const json::value& schema, const json::value& instance) {
+    SchemaSecrets out;
+    collect_secrets(schema, instance, out, 0);
+    return out;
+}
+
 }  // namespace agenthost

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace agenthost {
 
@@ -21,5 +22,14 @@ std::string json_excerpt(const boost::json::value& value);
 
 /// Why `schema` is not a usable schema of the supported subset, or nullopt.
 std::optional<std::string> schema_problem(const boost::json::value& schema, const std::string& where);
+
+/// The strings of a config that its schema marks secret.
+struct SchemaSecrets {
+    std::vector<std::string> values;     ///< under "writeOnly": true: the strings are secrets
+    std::vector<std::string> env_names;  ///< under "x-secret-env": true: they name variables whose values are
+};
+/// Collect them from `instance` (which matches `schema`), through properties,
+/// additionalProperties and items.
+SchemaSecrets schema_secrets(const boost::json::value& schema, const boost::json::value& instance);
 
 }  // namespace agenthost

@@ -1,6 +1,7 @@
 // `agenthost plugins …`, `harnesses …` and `sessions …`: look, never run a turn.
 #include "cli/commands.hpp"
 
+#include "cli/output_channel.hpp"
 #include "core/session.hpp"
 #include "plugins/harness.hpp"
 #include "plugins/harness_check.hpp"
@@ -51,21 +52,21 @@ int plugins_list(const std::vector<fs::path>& plugin_dirs) {
         auto dirs = default_plugin_dirs(plugin_dirs);
         PluginCatalog catalog(dirs, spdlog::default_logger());
         catalog.load_all(true);
-        std::cout << "plugin folders:\n";
-        for (const fs::path& d : dirs) std::cout << "  " << d.string() << (fs::is_directory(d) ? "" : "  (missing)") << "\n";
+        host_out() << "plugin folders:\n";
+        for (const fs::path& d : dirs) host_out() << "  " << d.string() << (fs::is_directory(d) ? "" : "  (missing)") << "\n";
         int refused = 0;
         for (const PluginReport& r : catalog.reports()) {
-            std::cout << std::left << std::setw(18) << r.id << " " << std::setw(11) << (r.kind.empty() ? "?" : r.kind) << " "
+            host_out() << std::left << std::setw(18) << r.id << " " << std::setw(11) << (r.kind.empty() ? "?" : r.kind) << " "
                       << std::setw(8) << (r.version.empty() ? "?" : r.version) << " ";
             if (r.loaded) {
-                std::cout << "loaded   " << r.description << "\n";
+                host_out() << "loaded   " << r.description << "\n";
             } else {
                 ++refused;
-                std::cout << "REFUSED  " << r.reason << "\n";
+                host_out() << "REFUSED  " << r.reason << "\n";
             }
-            std::cout << std::setw(0) << "";
+            host_out() << std::setw(0) << "";
         }
-        std::cout << catalog.reports().size() << " plugins, " << refused << " refused\n";
+        host_out() << catalog.reports().size() << " plugins, " << refused << " refused\n";
         return 0;
     });
 }
@@ -94,18 +95,18 @@ void print_described(const PluginReport& r) {
     const json::object& d = r.described;
     std::string perms;
     for (const std::string& p : r.permissions) perms += (perms.empty() ? "" : ", ") + p;
-    std::cout << "  permissions: " << (perms.empty() ? "none" : perms) << "\n";
+    host_out() << "  permissions: " << (perms.empty() ? "none" : perms) << "\n";
     auto tools = objects(d, "tools");
-    std::cout << "  tools:" << (tools.empty() ? " none" : "") << "\n";
+    host_out() << "  tools:" << (tools.empty() ? " none" : "") << "\n";
     for (const json::object* t : tools) {
         const json::value* m = t->if_contains("mutating");
-        std::cout << "    " << std::left << std::setw(16) << field(*t, "name", 64) << " " << std::setw(10)
+        host_out() << "    " << std::left << std::setw(16) << field(*t, "name", 64) << " " << std::setw(10)
                   << (m && m->is_bool() && m->get_bool() ? "mutating" : "read-only") << " " << field(*t, "description") << "\n";
     }
     auto commands = objects(d, "commands");
-    std::cout << "  commands:" << (commands.empty() ? " none" : "") << "\n";
+    host_out() << "  commands:" << (commands.empty() ? " none" : "") << "\n";
     for (const json::object* c : commands) {
-        std::cout << "    /" << std::left << std::setw(15) << field(*c, "name", 64) << " " << field(*c, "description") << "\n";
+        host_out() << "    /" << std::left << std::setw(15) << field(*c, "name", 64) << " " << field(*c, "description") << "\n";
     }
     std::string hooks;
     if (const json::value* h = d.if_contains("hooks"); h && h->is_array()) {
@@ -113,7 +114,7 @@ void print_described(const PluginReport& r) {
             if (name.is_string()) hooks += (hooks.empty() ? "" : ", ") + std::string(name.get_string());
         }
     }
-    std::cout << "  hooks: " << (hooks.empty() ? "none" : hooks) << "\n";
+    host_out() << "  hooks: " << (hooks.empty() ? "none" : hooks) << "\n";
     if (r.kind == "driver") {
         const json::value* info = d.if_contains("driver");
         json::object driver = info && info->is_object() ? info->get_object() : json::object();
@@ -124,7 +125,7 @@ void print_described(const PluginReport& r) {
             }
         }
         std::string def = field(driver, "default_model", 200);
-        std::cout << "  default_model: " << (def.empty() ? "none" : def) << "\n"
+        host_out() << "  default_model: " << (def.empty() ? "none" : def) << "\n"
                   << "  models: " << (models.empty() ? "any name (the driver lists none)" : models) << "\n";
     }
 }
@@ -161,11 +162,11 @@ int plugins_check(const std::string& target, const std::vector<fs::path>& plugin
     }
     PluginReport r = check_plugin(manifest, spdlog::default_logger());
     if (r.loaded) {
-        std::cout << r.id << " " << r.version << " (" << r.kind << "): loaded and described OK\n";
+        host_out() << r.id << " " << r.version << " (" << r.kind << "): loaded and described OK\n";
         print_described(r);
         return 0;
     }
-    std::cout << r.id << ": REFUSED: " << r.reason << "\n";
+    host_out() << r.id << ": REFUSED: " << r.reason << "\n";
     return 1;
 }
 
@@ -187,7 +188,7 @@ int harnesses_list(const std::vector<fs::path>& plugin_dirs) {
             } catch (const std::exception& e) {
                 line = std::string("INVALID: ") + e.what();
             }
-            std::cout << std::left << std::setw(12) << name << " " << line << "  (" << file.string() << ")\n";
+            host_out() << std::left << std::setw(12) << name << " " << line << "  (" << file.string() << ")\n";
         }
         return 0;
     });
@@ -210,7 +211,7 @@ int harnesses_show(const std::string& name, const std::vector<fs::path>& plugin_
                          {"max_iterations", h.max_iterations ? json::value(*h.max_iterations) : json::value()},
                          {"network_access", h.network_access.to_json()},
                          {"initial_files", std::move(files)}};
-        std::cout << json::serialize(out) << "\n";
+        host_out() << json::serialize(out) << "\n";
         for (const std::string& p : problems) std::cerr << "agenthost: harness '" << h.name << "' (" << h.file.string() << "): " << p << "\n";
         return problems.empty() ? 0 : 2;
     });
@@ -229,7 +230,7 @@ std::size_t print_sessions(std::ostream& out, const std::optional<fs::path>& dat
 
 int sessions_list(const std::optional<fs::path>& data_dir) {
     return guarded([&] {
-        if (print_sessions(std::cout, data_dir, 0) == 0) {
+        if (print_sessions(host_out(), data_dir, 0) == 0) {
             std::cerr << "no sessions in " << sessions_dir(data_dir).string() << "\n";
         }
         return 0;
@@ -241,20 +242,20 @@ int sessions_show(const std::optional<fs::path>& data_dir, const std::string& id
         std::vector<Event> events = read_session(data_dir, id);
         Usage usage;
         int turns = 0;
-        std::cout << "session " << id << "\n";
+        host_out() << "session " << id << "\n";
         for (const Event& e : events) {
             if (e.type == event_type::kSessionCreated) {
-                std::cout << "created " << e.ts << "  model " << json::serialize(e.data.at("model")) << "  harness "
+                host_out() << "created " << e.ts << "  model " << json::serialize(e.data.at("model")) << "  harness "
                           << json::serialize(e.data.at("harness")) << "\n\n";
             } else if (e.type == event_type::kSessionReconfigured) {
-                std::cout << "  [reconfigured " << json::value_to<std::string>(e.data.at("field")) << ": "
+                host_out() << "  [reconfigured " << json::value_to<std::string>(e.data.at("field")) << ": "
                           << json::serialize(e.data.at("from")) << " -> " << json::serialize(e.data.at("to")) << "]\n";
             } else if (e.type == event_type::kTurnStarted) {
                 ++turns;
             }
             usage += Usage::of_event(e);
             if (e.type == event_type::kTurnFailed || e.type == event_type::kTurnCancelled) {
-                std::cout << "  [" << e.type << (e.data.contains("error") ? ": " + cut(json::serialize(e.data.at("error")), 120) : "")
+                host_out() << "  [" << e.type << (e.data.contains("error") ? ": " + cut(json::serialize(e.data.at("error")), 120) : "")
                           << "]\n";
             }
             auto m = message_of_event(e);
@@ -263,25 +264,25 @@ int sessions_show(const std::optional<fs::path>& data_dir, const std::string& id
             for (const json::value& part : m->at("content").as_array()) {
                 const json::object& p = part.as_object();
                 std::string type(p.at("type").as_string());
-                if (type == "text") std::cout << role << ": " << cut(std::string(p.at("text").as_string()), 400) << "\n";
+                if (type == "text") host_out() << role << ": " << cut(std::string(p.at("text").as_string()), 400) << "\n";
                 if (type == "tool_call") {
-                    std::cout << "  tool call " << json::serialize(p.at("name")) << " " << cut(json::serialize(p.at("arguments")), 200) << "\n";
+                    host_out() << "  tool call " << json::serialize(p.at("name")) << " " << cut(json::serialize(p.at("arguments")), 200) << "\n";
                 }
                 if (type == "tool_result") {
-                    std::cout << "  tool result" << (p.at("is_error").as_bool() ? " (error)" : "") << ": "
+                    host_out() << "  tool result" << (p.at("is_error").as_bool() ? " (error)" : "") << ": "
                               << cut(p.at("result").is_string() ? std::string(p.at("result").as_string()) : json::serialize(p.at("result")), 200)
                               << "\n";
                 }
             }
         }
-        std::cout << "\n" << turns << " turns, " << events.size() << " events; usage: " << json::serialize(usage.to_json()) << "\n";
+        host_out() << "\n" << turns << " turns, " << events.size() << " events; usage: " << json::serialize(usage.to_json()) << "\n";
         return 0;
     });
 }
 
 int sessions_export(const std::optional<fs::path>& data_dir, const std::string& id) {
     return guarded([&] {
-        for (const Event& e : read_session(data_dir, id)) std::cout << to_json_line(e) << "\n";
+        for (const Event& e : read_session(data_dir, id)) host_out() << to_json_line(e) << "\n";
         return 0;
     });
 }

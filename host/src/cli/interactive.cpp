@@ -1,9 +1,10 @@
 // `agenthost` with no subcommand: the interactive terminal agent. The main thread reads the
 // prompt (libedit) and runs turns; events print as they arrive on worker threads; approvals
 // are asked on the terminal from the worker that needs them while the main thread waits in
-// run_turn; Ctrl-C goes through InterruptWatcher.
+// run_turn; Ctrl-C, SIGTERM and SIGHUP go through InterruptWatcher.
 #include "cli/commands.hpp"
 
+#include "cli/output_channel.hpp"
 #include "cli/terminal_input.hpp"
 #include "cli/terminal_render.hpp"
 
@@ -85,7 +86,7 @@ public:
     /// Prompt, run, repeat, until /quit, Ctrl-D or Ctrl-C twice at an empty prompt.
     void loop() {
         int presses = 0;
-        while (true) {
+        while (watcher_.exit_signal() == 0) {
             LineEditor::Input in = editor_.read("> ");
             if (in.kind == LineEditor::Input::Kind::kEof) {
                 printer_.line("");
@@ -220,7 +221,7 @@ private:
 int run_interactive(const RunOptions& o) {
     std::setlocale(LC_CTYPE, "");  // libedit reads and shows UTF-8
     InterruptWatcher watcher;      // first: SIGINT is blocked before any other thread starts
-    TerminalPrinter printer(std::cout, std::cout, TerminalPrinter::color_for(STDOUT_FILENO));
+    TerminalPrinter printer(host_out(), host_out(), TerminalPrinter::color_for(host_out_fd()));
     BuiltRuntime built;
     try {
         built = build_runtime(
@@ -246,7 +247,7 @@ int run_interactive(const RunOptions& o) {
         return 2;
     }
     printer.note("session " + sid + " · resume it with: agenthost --session " + sid);
-    return 0;
+    return watcher.exit_signal() != 0 ? exit_status_for_signal(watcher.exit_signal()) : 0;
 }
 
 }  // namespace agenthost::cli

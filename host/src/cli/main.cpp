@@ -1,15 +1,21 @@
-// agenthost: flag parsing only (CLI11 costs ~10 s of compile per TU, so it lives here alone).
+// agenthost: start-up and flag parsing (CLI11 costs ~10 s of compile per TU, so it lives here alone).
 //
 // The session options (--model, --harness, --workspace, …) live on the top-level app, and every
 // subcommand falls through to it, so they may stand before or after the subcommand. Which
 // subcommand takes which of them is decided once, in kTakes below; any other is refused.
 #include "cli/commands.hpp"
 
+#include "base/provider_environment.hpp"
+#include "base/redacting_sink.hpp"
+#include "cli/output_channel.hpp"
+
 #include <ahp/ahp.h>
 
+#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
-#include <CLI/CLI.hpp>
+
+#include <sys/prctl.h>
 
 #include <cstdlib>
 #include <iostream>
@@ -120,10 +126,23 @@ std::string misplaced_run_option(int argc, char** argv) {
     return "";
 }
 
+/// What runs before anything else, while the process has one thread (docs/security.md).
+void secure_start() {
+    // The provider keys leave the environment (and /proc/self/environ) for the host's memory.
+    agenthost::ProviderEnvironment::take();
+    // No other process of this user may ptrace the host or read its /proc/<pid>/mem, environ
+    // or fd/: only root (CAP_SYS_PTRACE) still can. Also: no core dumps.
+    ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+    // fd 1 becomes the host's alone; what plugins print goes to stderr.
+    agenthost::cli::take_stdout();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    auto logger = spdlog::stderr_color_mt("agenthost");
+    secure_start();
+    auto logger = std::make_shared<spdlog::logger>(
+        "agenthost", agenthost::make_redacting_sink(std::make_shared<spdlog::sinks::stderr_color_sink_mt>()));
     logger->set_pattern("agenthost: %^%l%$: %v");
     spdlog::set_default_logger(logger);
     spdlog::set_level(spdlog::level::warn);
@@ -188,7 +207,8 @@ int main(int argc, char** argv) {
                 return 2;
             }
         }
-        int rc = app.exit(e);
+        int rc = app.exit(e, cli::host_out(), std::cerr);
+        cli::host_out() << std::flush;
         return rc == 0 ? 0 : 2;
     }
 
@@ -208,14 +228,19 @@ int main(int argc, char** argv) {
         return 2;
     }
 
-    if (*run_cmd) return cli::run_headless(o);
-    if (*plugins_list) return cli::plugins_list(o.plugin_dirs);
-    if (*plugins_check) return cli::plugins_check(check_target, o.plugin_dirs);
-    if (*harnesses_list) return cli::harnesses_list(o.plugin_dirs);
-    if (*harnesses_show) return cli::harnesses_show(harness_name, o.plugin_dirs);
-    if (*sessions_list) return cli::sessions_list(o.data_dir);
-    if (*sessions_show) return cli::sessions_show(o.data_dir, session_id);
-    if (*sessions_export) return cli::sessions_export(o.data_dir, session_id);
-    o.interactive = true;
-    return cli::run_interactive(o);
+    int rc = 0;
+    if (*run_cmd) rc = cli::run_headless(o);
+    else if (*plugins_list) rc = cli::plugins_list(o.plugin_dirs);
+    else if (*plugins_check) rc = cli::plugins_check(check_target, o.plugin_dirs);
+    else if (*harnesses_list) rc = cli::harnesses_list(o.plugin_dirs);
+    else if (*harnesses_show) rc = cli::harnesses_show(harness_name, o.plugin_dirs);
+    else if (*sessions_list) rc = cli::sessions_list(o.data_dir);
+    else if (*sessions_show) rc = cli::sessions_show(o.data_dir, session_id);
+    else if (*sessions_export) rc = cli::sessions_export(o.data_dir, session_id);
+    else {
+        o.interactive = true;
+        rc = cli::run_interactive(o);
+    }
+    cli::host_out() << std::flush;
+    return rc;
 }

@@ -2,6 +2,9 @@
 #include "cli/commands.hpp"
 
 #include "base/log.hpp"
+#include "base/provider_environment.hpp"
+#include "cli/output_channel.hpp"
+#include "cli/signal_watcher.hpp"
 #include "cli/terminal_input.hpp"
 #include "cli/terminal_render.hpp"
 #include "plugins/harness.hpp"
@@ -13,8 +16,10 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <iostream>
 #include <regex>
 #include <sstream>
@@ -28,10 +33,7 @@ namespace {
 /// The model when neither --model, a resumed session nor the harness names one: the driver
 /// whose provider key is set (its default model), else llmsim.
 std::string model_from_environment() {
-    auto set = [](const char* name) {
-        const char* v = std::getenv(name);
-        return v && *v;
-    };
+    auto set = [](const char* name) { return ProviderEnvironment::take().get(name).has_value(); };
     if (set("ANTHROPIC_API_KEY")) return "anthropic";
     if (set("OPENAI_API_KEY") || set("OPENAI_BASE_URL")) return "openai";
     return "llmsim";
@@ -194,16 +196,16 @@ std::optional<int> run_headless_command(Runtime& rt, const RunOptions& o) {
     const std::string sid = rt.default_session_id();
     std::shared_ptr<void> sub;
     if (o.output_format == "stream-json") {
-        sub = rt.subscribe(sid, [](const Event& e) { std::cout << to_json_line(e) << "\n" << std::flush; });
+        sub = rt.subscribe(sid, [](const Event& e) { host_out() << to_json_line(e) << "\n" << std::flush; });
     }
     CommandResult r = rt.execute_command(sid, m[1].str(), m[3].str());
     sub.reset();
     if (o.output_format == "json") {
         json::object out{{"session_id", sid}, {"command", m[1].str()}, {"result", r.message}, {"success", r.success}, {"error", nullptr}};
         if (!r.success) out["error"] = json::object{{"category", r.error_code}, {"message", r.message}};
-        std::cout << json::serialize(out) << std::endl;
+        host_out() << json::serialize(out) << std::endl;
     } else if (o.output_format == "text") {
-        (r.success ? std::cout : std::cerr) << (r.success ? "" : "agenthost: ") << r.message << std::endl;
+        (r.success ? host_out() : std::cerr) << (r.success ? "" : "agenthost: ") << r.message << std::endl;
     }
     if (r.error_code == "unknown_command") return 2;
     return r.success ? 0 : 1;
@@ -212,8 +214,26 @@ std::optional<int> run_headless_command(Runtime& rt, const RunOptions& o) {
 }  // namespace
 
 int run_headless(const RunOptions& o) {
+    // SIGINT, SIGTERM, SIGHUP: while a turn runs, interrupt it (what runs is killed) so it ends
+    // as turn.cancelled, then exit 128 + the signal; outside a turn, or on a second signal,
+    // exit at once. Constructed first: the signals are blocked before any thread starts.
+    std::mutex turn_mu;
+    Runtime* turn_runtime = nullptr;  // set while the turn runs; under turn_mu
+    std::atomic<int> signalled{0};
+    std::string sid;
+    SignalWatcher signals({SIGINT, SIGTERM, SIGHUP}, [&](int sig) {
+        if (signalled.exchange(sig) != 0) {
+            write_stderr_now("a second signal while shutting down: exiting now");
+            std::_Exit(exit_status_for_signal(sig));
+        }
+        std::lock_guard<std::mutex> lock(turn_mu);
+        if (!turn_runtime) std::_Exit(exit_status_for_signal(sig));
+        write_stderr_now(sig == SIGINT ? "interrupted: cancelling the turn" : "terminated: cancelling the turn");
+        turn_runtime->interrupt(sid);
+    });
+
     // The model's words on stdout; tool calls, approvals and diagnostics on stderr.
-    TerminalPrinter printer(std::cout, std::cerr, TerminalPrinter::color_for(STDERR_FILENO));
+    TerminalPrinter printer(host_out(), std::cerr, TerminalPrinter::color_for(STDERR_FILENO));
     BuiltRuntime built;
     try {
         built = build_runtime(o, [&printer](const ApprovalRequest& r) { return ask_on_tty(r, printer); });
@@ -226,29 +246,49 @@ int run_headless(const RunOptions& o) {
         return 2;
     }
     Runtime& rt = *built.runtime;
-    const std::string sid = rt.default_session_id();
+    sid = rt.default_session_id();
     if (auto rc = run_headless_command(rt, o)) return *rc;
     std::shared_ptr<void> sub;
     if (o.output_format == "stream-json") {
-        for (const Event& e : rt.events(sid, built.first_new_sequence - 1)) std::cout << to_json_line(e) << "\n";
-        sub = rt.subscribe(sid, [](const Event& e) { std::cout << to_json_line(e) << "\n" << std::flush; });
+        for (const Event& e : rt.events(sid, built.first_new_sequence - 1)) host_out() << to_json_line(e) << "\n";
+        sub = rt.subscribe(sid, [](const Event& e) { host_out() << to_json_line(e) << "\n" << std::flush; });
     } else if (o.output_format == "text") {
         sub = rt.subscribe(sid, [&printer](const Event& e) { printer.on_event(e); });
     }
+    // A signal that came between the watcher's check and the turn's start finds no turn to
+    // interrupt: the turn interrupts itself as it starts.
+    auto late = rt.subscribe(sid, [&](const Event& e) {
+        if (e.type == event_type::kTurnStarted && signalled.load() != 0) rt.interrupt(sid);
+    });
+    host_out() << std::flush;
+    {
+        std::lock_guard<std::mutex> lock(turn_mu);
+        if (signalled.load() != 0) return exit_status_for_signal(signalled.load());  // no turn yet: nothing to record
+        turn_runtime = &rt;
+    }
     TurnResult r;
+    std::optional<std::string> failure;
     try {
         r = rt.run_turn(o.prompt);
     } catch (const std::exception& e) {
-        std::cerr << "agenthost: " << e.what() << "\n";
+        failure = e.what();
+    }
+    {
+        std::lock_guard<std::mutex> lock(turn_mu);
+        turn_runtime = nullptr;  // from here a signal exits at once
+    }
+    if (failure) {
+        std::cerr << "agenthost: " << *failure << "\n";
         return 2;
     }
     sub.reset();
+    late.reset();
     if (o.output_format == "json") {
         json::object out{{"session_id", r.session_id}, {"turn_id", r.turn_id},  {"result", r.response},
                          {"success", r.success},       {"iterations", r.iterations}, {"tool_calls", r.tool_calls},
                          {"usage", r.usage.to_json()}, {"error", nullptr}};
         if (r.error) out["error"] = json::object{{"category", r.error->category}, {"message", r.error->message}};
-        std::cout << json::serialize(out) << std::endl;
+        host_out() << json::serialize(out) << std::endl;
     } else if (o.output_format == "text") {
         printer.end_text();
     }
@@ -257,6 +297,8 @@ int run_headless(const RunOptions& o) {
                   << (r.error ? r.error->category : "unknown") << "): " << (r.error ? r.error->message : "") << "\n";
     }
     std::cerr << "agenthost: session " << sid << "\n";
+    host_out() << std::flush;
+    if (int sig = signalled.load()) return exit_status_for_signal(sig);
     return r.success ? 0 : 1;
 }
 

@@ -1,5 +1,7 @@
 #include "cli/terminal_input.hpp"
 
+#include "cli/output_channel.hpp"
+
 #include <editline/readline.h>
 
 #include <fcntl.h>
@@ -27,11 +29,6 @@ constexpr int kHistoryEntries = 1000;
 
 LineEditor* g_editor = nullptr;  // libedit's hooks are plain functions; one editor at a time
 
-void sigint_set(sigset_t& set) {
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-}
-
 /// One UTF-8 encoded character from fd as a code point (libedit's readline layer takes the
 /// hook's int as a wchar_t); -1 at end of input.
 int read_utf8(int fd) {
@@ -58,32 +55,35 @@ int read_utf8(int fd) {
 
 InterruptWatcher::InterruptWatcher() {
     if (::pipe2(pipe_, O_CLOEXEC | O_NONBLOCK) != 0) pipe_[0] = pipe_[1] = -1;
-    sigset_t set;
-    sigint_set(set);
-    pthread_sigmask(SIG_BLOCK, &set, nullptr);
-    thread_ = std::thread([this, set] {
-        int sig = 0;
-        while (sigwait(&set, &sig) == 0) {
-            if (stopping_) return;
-            if (in_turn_) {
-                if (turn_presses_.fetch_add(1) >= 1) {
-                    static constexpr char kMsg[] = "\nagenthost: Ctrl-C twice: exiting\n";
-                    (void)!::write(STDERR_FILENO, kMsg, sizeof kMsg - 1);
-                    std::_Exit(130);
-                }
-                if (on_turn_interrupt_) on_turn_interrupt_();
-            } else {
-                prompt_presses_.fetch_add(1);
-            }
-            if (pipe_[1] >= 0) (void)!::write(pipe_[1], "x", 1);
+    signals_ = std::make_unique<SignalWatcher>(std::initializer_list<int>{SIGINT, SIGTERM, SIGHUP},
+                                               [this](int sig) { on_signal(sig); });
+}
+
+void InterruptWatcher::on_signal(int sig) {
+    if (exit_signal_ != 0) {  // leaving already: a second signal does not wait
+        write_stderr_now("a second signal while shutting down: exiting now");
+        std::_Exit(exit_status_for_signal(sig));
+    }
+    if (sig != SIGINT) {
+        exit_signal_ = sig;
+        if (in_turn_) {
+            turn_presses_.fetch_add(1);
+            if (on_turn_interrupt_) on_turn_interrupt_();
         }
-    });
+    } else if (in_turn_) {
+        if (turn_presses_.fetch_add(1) >= 1) {
+            write_stderr_now("Ctrl-C twice: exiting");
+            std::_Exit(exit_status_for_signal(SIGINT));
+        }
+        if (on_turn_interrupt_) on_turn_interrupt_();
+    } else {
+        prompt_presses_.fetch_add(1);
+    }
+    if (pipe_[1] >= 0) (void)!::write(pipe_[1], "x", 1);
 }
 
 InterruptWatcher::~InterruptWatcher() {
-    stopping_ = true;
-    pthread_kill(thread_.native_handle(), SIGINT);
-    thread_.join();
+    signals_.reset();
     for (int fd : pipe_) {
         if (fd >= 0) ::close(fd);
     }
@@ -123,6 +123,7 @@ LineEditor::LineEditor(InterruptWatcher& watcher, fs::path history_file)
     g_editor = this;
     rl_readline_name = "agenthost";
     rl_getc_function = getc_hook;  // before rl_initialize, which installs it
+    rl_outstream = host_out_file();  // the prompt goes where the host's output goes, not to fd 1
     rl_initialize();
     rl_add_defun("agenthost-interrupt", interrupt_key, kInterruptKey);
     rl_attempted_completion_function = complete_hook;
@@ -185,6 +186,7 @@ LineEditor::Input LineEditor::read(const std::string& prompt) {
 int LineEditor::getc_hook(FILE* stream) {
     const int fd = stream ? fileno(stream) : STDIN_FILENO;
     while (true) {
+        if (g_editor && g_editor->watcher_.exit_signal() != 0) return -1;  // SIGTERM/SIGHUP: end of input
         pollfd p[2] = {{fd, POLLIN, 0}, {g_editor ? g_editor->watcher_.wake_fd() : -1, POLLIN, 0}};
         if (::poll(p, 2, -1) < 0) {
             if (errno == EINTR) continue;

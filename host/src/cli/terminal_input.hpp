@@ -2,6 +2,7 @@
 // approval answers read while a turn runs.
 #pragma once
 
+#include "cli/signal_watcher.hpp"
 #include "cli/terminal_render.hpp"
 
 #include <agenthost/runtime.hpp>
@@ -9,6 +10,7 @@
 #include <atomic>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -16,9 +18,12 @@
 namespace agenthost::cli {
 
 /// Ctrl-C without work in a signal handler: SIGINT is blocked in every thread and one thread
-/// sigwaits for it. During a turn the first press calls `on_turn_interrupt` and a second one
-/// exits the process (130); at the prompt each press is handed to the line editor. Either way a
-/// byte on wake_fd() wakes whoever waits for input. Construct it before any other thread starts.
+/// sigwaits for it (SignalWatcher). During a turn the first press calls `on_turn_interrupt` and
+/// a second one exits the process (130); at the prompt each press is handed to the line editor.
+/// SIGTERM and SIGHUP end the agent as they end a headless run: the turn is interrupted (and
+/// records turn.cancelled), the prompt reads end of input, and the exit status is 128 + the
+/// signal; a second signal meanwhile exits at once. Either way a byte on wake_fd() wakes whoever
+/// waits for input. Construct it before any other thread starts.
 class InterruptWatcher {
 public:
     InterruptWatcher();
@@ -32,8 +37,10 @@ public:
     void begin_turn();
     /// The turn ended: Ctrl-C now goes to the prompt (earlier presses are forgotten).
     void end_turn();
-    /// Whether Ctrl-C was pressed during the current turn.
+    /// Whether Ctrl-C (or SIGTERM/SIGHUP) came during the current turn.
     bool turn_interrupted() const { return turn_presses_.load() > 0; }
+    /// The SIGTERM or SIGHUP that asked the agent to leave, or 0.
+    int exit_signal() const { return exit_signal_.load(); }
     /// Whether Ctrl-C was pressed at the prompt since the last call (and forget it).
     bool take_prompt_interrupt() { return prompt_presses_.exchange(0) > 0; }
     /// Readable when Ctrl-C was pressed; drain() empties it.
@@ -42,13 +49,15 @@ public:
     void drain() const;
 
 private:
+    void on_signal(int sig);
+
     int pipe_[2] = {-1, -1};
     std::function<void()> on_turn_interrupt_;
     std::atomic<bool> in_turn_{false};
-    std::atomic<bool> stopping_{false};
     std::atomic<int> turn_presses_{0};
     std::atomic<int> prompt_presses_{0};
-    std::thread thread_;
+    std::atomic<int> exit_signal_{0};
+    std::unique_ptr<SignalWatcher> signals_;  // last: its thread stops before the rest goes
 };
 
 /// The prompt: libedit line editing, history kept in a file (0600), Tab completes /commands.

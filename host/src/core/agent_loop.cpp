@@ -1,6 +1,7 @@
 #include "core/agent_loop.hpp"
 
 #include "base/json_schema.hpp"
+#include "base/redactor.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -199,6 +200,15 @@ private:
         s_.emit(event_type::kOutputStarted,
                 json::object{{"message_id", message_id}, {"model", cfg_.model}, {"iteration", result_.iterations}}, turn_id_);
         std::string streamed;
+        // Deltas are shown through a stream redactor: a secret split across two deltas is held
+        // back until it is whole, and then replaced like any other.
+        Redactor::Stream shown = Redactor::global().stream();
+        auto show = [&](std::string text) {
+            if (!text.empty()) {
+                s_.publish_live(event_type::kOutputDelta, json::object{{"message_id", message_id}, {"delta", std::move(text)}},
+                                turn_id_);
+            }
+        };
         CallOutcome out;
         for (int attempt = 0;; ++attempt) {
             CallContext ctx;
@@ -213,7 +223,7 @@ private:
                 const json::value* text = o->if_contains("text");
                 if (type && *type == "text_delta" && text && text->is_string()) {
                     streamed += text->get_string();
-                    s_.publish_live(event_type::kOutputDelta, json::object{{"message_id", message_id}, {"delta", *text}}, turn_id_);
+                    show(shown.feed(text->get_string()));
                 }
                 return !cancelled();
             };
@@ -228,6 +238,7 @@ private:
                               out.error_message, attempt + 1, cfg_.retry.max_retries, delay.count());
             if (!s_.sleep_unless_interrupted(delay)) break;
         }
+        show(shown.finish());
         if (cancelled()) return Stop{Stop::kCancelled, {}};
         if (!out.ok()) return Stop{Stop::kFailed, {out.error_code, out.error_message}};
         if (!out.result.is_object()) return Stop{Stop::kFailed, {"plugin_error", "the driver's answer is not an object"}};
@@ -372,6 +383,7 @@ private:
     }
 
     void finish(const Stop& stop, std::int64_t duration_ms) {
+        result_.response = clean_text(result_.response);  // as the events hold it
         result_.usage += s_.side_usage(turn_id_);  // compaction summaries and other side calls of this turn
         json::object data{{"iterations", result_.iterations},
                           {"tool_call_count", result_.tool_calls},
@@ -391,9 +403,9 @@ private:
                 s_.emit(event_type::kTurnCancelled, std::move(data), turn_id_);
                 break;
             case Stop::kFailed:
-                result_.error = stop.error;
-                data["error"] = stop.error.message;
-                data["error_code"] = stop.error.category;
+                result_.error = TurnError{clean_text(stop.error.category), clean_text(stop.error.message)};
+                data["error"] = result_.error->message;
+                data["error_code"] = result_.error->category;
                 s_.emit(event_type::kTurnFailed, std::move(data), turn_id_);
                 break;
         }

@@ -1,5 +1,7 @@
 #include "core/session.hpp"
 
+#include "base/redactor.hpp"
+
 #include <algorithm>
 
 namespace agenthost {
@@ -107,29 +109,12 @@ std::pair<std::size_t, std::size_t> Session::compact(const std::string& summary,
     return {replaced, kept};
 }
 
-void Session::redact(json::object& data) const {
-    // Called with mu_ held. Secrets are rare and short: serialize once, replace, parse back.
-    if (secrets_.empty()) return;
-    std::string text = json::serialize(data);
-    bool changed = false;
-    for (const auto& [name, value] : secrets_) {
-        if (value.empty()) continue;
-        std::string escaped = json::serialize(json::string(value));
-        escaped = escaped.substr(1, escaped.size() - 2);  // as it appears inside a JSON string
-        for (std::size_t pos = text.find(escaped); pos != std::string::npos; pos = text.find(escaped, pos)) {
-            text.replace(pos, escaped.size(), "[REDACTED]");
-            changed = true;
-        }
-    }
-    if (changed) data = json::parse(text).as_object();
-}
-
 std::uint64_t Session::emit(std::string_view type, json::object data, const std::string& turn_id) {
+    clean_json(data);  // the one place every event passes: valid UTF-8, no known secret
     std::lock_guard<std::mutex> order(publish_mu_);
     const Event* stored = nullptr;
     {
         std::lock_guard<std::mutex> lock(mu_);
-        redact(data);
         Event event;
         event.id = new_uuid_v7();
         event.type = std::string(type);
@@ -156,9 +141,9 @@ void Session::publish_live(std::string_view type, json::object data, const std::
     {
         std::lock_guard<std::mutex> lock(mu_);
         if (subscribers_.empty()) return;
-        redact(data);
         event.sequence = sequence_;
     }
+    clean_json(data);
     event.id = new_uuid_v7();
     event.type = std::string(type);
     event.ts = now_rfc3339();
@@ -309,6 +294,7 @@ std::vector<std::string> Session::kv_keys() const {
 }
 
 void Session::set_secret(const std::string& name, std::string value) {
+    Redactor::global().add(value);
     std::lock_guard<std::mutex> lock(mu_);
     secrets_[name] = std::move(value);
 }

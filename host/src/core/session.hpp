@@ -36,7 +36,8 @@ public:
     std::pair<std::size_t, std::size_t> compact(const std::string& summary, const std::string& keep_from_message_id,
                                                 const std::string& turn_id);
 
-    /// Store an event, then publish it; returns its sequence. Secrets are redacted first.
+    /// Store an event, then publish it; returns its sequence. Its strings are repaired to UTF-8
+    /// and redacted first (clean_json).
     std::uint64_t emit(std::string_view type, json::object data, const std::string& turn_id);
     /// Publish a live-only event (a delta): never stored, carries the last stored sequence.
     void publish_live(std::string_view type, json::object data, const std::string& turn_id);
@@ -81,7 +82,8 @@ public:
     void kv_set(const std::string& key, std::string value);
     bool kv_erase(const std::string& key);
     std::vector<std::string> kv_keys() const;
-    /// Secrets: readable by plugins, redacted from every event.
+    /// Secrets: readable by plugins (secret.get); the value joins Redactor::global(), so it is
+    /// redacted from every event, log line and printed line of the process.
     void set_secret(const std::string& name, std::string value);
     std::optional<std::string> secret(const std::string& name) const;
 
@@ -93,7 +95,6 @@ public:
 
 private:
     void publish(const Event& event);
-    void redact(json::object& data) const;
     void add_message(json::object message);
     void apply_compaction(const Event& event);
     void rebuild_messages_text();

@@ -1,11 +1,13 @@
 #include "plugins/plugin_instance.hpp"
 
 #include "base/json_schema.hpp"
+#include "base/redactor.hpp"
 #include "base/utf8.hpp"
 
 #include <spdlog/logger.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <regex>
 
 namespace agenthost {
@@ -267,6 +269,12 @@ std::shared_ptr<PluginInstance> PluginInstance::create_and_describe(std::shared_
     const ahp_plugin_v1& table = library_table(*library);
     if (!m.config_schema.is_null()) {
         if (auto v = schema_violation(m.config_schema, config, "config")) refuse(m.id, "invalid config: " + *v);
+        // What the manifest marks secret is redacted from everything shown or stored from now on.
+        SchemaSecrets secrets = schema_secrets(m.config_schema, config);
+        for (const std::string& value : secrets.values) Redactor::global().add(value);
+        for (const std::string& name : secrets.env_names) {
+            if (const char* value = std::getenv(name.c_str())) Redactor::global().add(value);
+        }
     }
     std::shared_ptr<PluginInstance> inst(new PluginInstance());
     inst->library_ = std::move(library);

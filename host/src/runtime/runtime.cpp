@@ -1,5 +1,8 @@
 #include <agenthost/runtime.hpp>
 
+#include "base/provider_environment.hpp"
+#include "base/redactor.hpp"
+#include "base/utf8.hpp"
 #include "core/agent_loop.hpp"
 #include "core/config.hpp"
 #include "core/session.hpp"
@@ -245,8 +248,12 @@ std::unique_ptr<Runtime> RuntimeBuilder::build() {
     ModelRef ref = parse_model_ref(requested);
 
     PluginCatalog catalog(b.default_plugin_dirs ? default_plugin_dirs(b.plugin_dirs) : b.plugin_dirs, cfg.logger);
-    json::object driver_cfg;
-    if (auto it = b.driver_configs.find(ref.driver); it != b.driver_configs.end()) driver_cfg = it->second;
+    // The provider settings (taken out of the CLI's environment at start; an embedder's read as
+    // they are), under what the builder was given for the driver.
+    json::object driver_cfg = ProviderEnvironment::current().driver_config(ref.driver);
+    if (auto it = b.driver_configs.find(ref.driver); it != b.driver_configs.end()) {
+        for (const auto& kv : it->second) driver_cfg[kv.key()] = kv.value();
+    }
     cfg.driver = instantiate(catalog, ref.driver, driver_cfg, "driver", "model '" + requested + "'", cfg.logger);
     cfg.model_name = resolve_model(ref, *cfg.driver);
     cfg.model = model_label(ref.driver, cfg.model_name);
@@ -404,8 +411,10 @@ std::vector<CommandInfo> Runtime::list_commands(const std::string& session_id) c
     return out;
 }
 
-CommandResult Runtime::execute_command(const std::string& session_id, const std::string& name, const std::string& arguments) {
+CommandResult Runtime::execute_command(const std::string& session_id, const std::string& name,
+                                       const std::string& raw_arguments) {
     SessionSlot& slot = impl_->slot(session_id);
+    const std::string arguments = repair_utf8(raw_arguments);  // plugins read JSON: UTF-8 only
     std::string bare = !name.empty() && name[0] == '/' ? name.substr(1) : name;
     std::string available;
     for (const CommandInfo& c : list_commands(session_id)) {
@@ -433,6 +442,7 @@ CommandResult Runtime::execute_command(const std::string& session_id, const std:
             r.message = out.error_message;
             r.error_code = out.error_code;
         }
+        r.message = clean_text(r.message);  // as command.executed records it
         slot.session->emit(event_type::kCommandExecuted,
                            json::object{{"name", bare}, {"arguments", arguments}, {"success", r.success},
                                         {"message", r.message}, {"source", c.source}},

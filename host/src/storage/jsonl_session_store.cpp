@@ -8,6 +8,7 @@
 // fdatasync() once.
 #include <agenthost/storage.hpp>
 
+#include "base/utf8.hpp"
 #include "storage/store_common.hpp"
 
 #include <algorithm>
@@ -42,10 +43,9 @@ constexpr std::size_t kListReadChunk = 64 * 1024;
 constexpr std::size_t kListMaxBytes = 1024 * 1024;
 constexpr std::size_t kListMaxLines = 16;
 
-/// How log lines are parsed. append() writes whatever bytes the event's strings hold (the
-/// serializer does not validate UTF-8) and nests as deep as the data does, so replay accepts
-/// both instead of refusing a log this very store wrote. (Skipping the UTF-8 check is also
-/// faster.)
+/// How log lines are parsed. replay() checks UTF-8 itself (and repairs a line an older
+/// version wrote with invalid bytes), so the parser need not check it again; the data nests as
+/// deep as it does.
 json::parse_options log_parse_options() {
     json::parse_options options;
     options.allow_invalid_utf8 = true;
@@ -149,6 +149,10 @@ public:
         if (needs_newline_) line.push_back('\n');  // the kept last line had none
         line += to_json_line(event);
         line.push_back('\n');
+        // Never store bytes that are not UTF-8 (the serializer copies a string's bytes as they
+        // are): they can only sit inside JSON strings, so U+FFFD in their place keeps the line
+        // valid JSON. (Session::emit has repaired them already; this holds for any writer.)
+        if (!is_valid_utf8(line)) line = repair_utf8(line);
 
         // One write() for the whole line; loop only if the kernel takes part of it.
         std::size_t done = 0;
@@ -214,9 +218,19 @@ Replay replay(std::string_view buffer, const std::string& path, const std::strin
         const bool terminated = nl != nullptr;
         const char* line_end = terminated ? nl : end;
 
+        std::string_view line(p, static_cast<std::size_t>(line_end - p));
+        std::string repaired;
+        if (!is_valid_utf8(line)) {
+            // Written by an older version that stored bytes as it got them: repaired, so the
+            // history the model is sent is valid JSON, and said.
+            repaired = repair_utf8(line);
+            line = repaired;
+            out.warnings.push_back(path + ":" + std::to_string(line_number) +
+                                   ": bytes that are not UTF-8 were replaced by U+FFFD");
+        }
         parser.reset();
         json::error_code ec;
-        parser.write(p, static_cast<std::size_t>(line_end - p), ec);
+        parser.write(line.data(), line.size(), ec);
         if (ec) {
             if (terminated) throw fail("not valid JSON (" + ec.message() + ")");
             // A crash mid-write: the caller cuts this torn tail so the next append starts clean.
