@@ -43,7 +43,7 @@ std::string fake_loads(const fs::path& manifest, const json::object& config = {}
 /// The host's verdict on the same manifest and config.
 std::string host_loads(const fs::path& manifest, const json::object& config = {}) {
     try {
-        PluginInstance::create(load_plugin_library(manifest), config, nullptr);
+        PluginInstance::create(load_plugin_library(manifest), config, nullptr, stderr_logger());
         return "loaded";
     } catch (const PluginError& e) {
         return e.reason();

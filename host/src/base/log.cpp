@@ -1,5 +1,7 @@
 #include "base/log.hpp"
 
+#include "base/redacting_sink.hpp"
+
 #include <spdlog/logger.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -28,7 +30,8 @@ private:
 };
 
 Logger make_stderr_logger(LogLevel level) {
-    auto logger = std::make_shared<spdlog::logger>("agenthost", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    auto logger = std::make_shared<spdlog::logger>(
+        "agenthost", make_redacting_sink(std::make_shared<spdlog::sinks::stderr_sink_mt>()));
     logger->set_pattern("agenthost: %l: %v");
     logger->set_level(to_spdlog_level(level));
     return logger;
@@ -38,7 +41,9 @@ Logger make_stderr_logger(LogLevel level) {
 
 Logger make_logger(LogSink sink, LogLevel level) {
     if (!sink) return make_stderr_logger(level);
-    auto logger = std::make_shared<spdlog::logger>("agenthost", std::make_shared<FunctionSink>(std::move(sink)));
+    // Every line passes the redactor before the embedder's sink sees it (docs/security.md).
+    auto logger = std::make_shared<spdlog::logger>(
+        "agenthost", make_redacting_sink(std::make_shared<FunctionSink>(std::move(sink))));
     logger->set_level(to_spdlog_level(level));
     return logger;
 }

@@ -21,7 +21,7 @@ std::shared_ptr<PluginInstance> create(PluginCatalog& catalog, const std::string
             problems.push_back(what + ": plugin '" + id + "' is a " + library_manifest(*lib).kind + ", not a " + kind);
             return nullptr;
         }
-        return PluginInstance::create(lib, config, nullptr);
+        return PluginInstance::create(lib, config, nullptr, catalog.log());
     } catch (const PluginError& e) {
         problems.push_back(what + ": " + e.what());
     }

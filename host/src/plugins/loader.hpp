@@ -75,6 +75,8 @@ public:
     /// Load everything found, and instantiate + describe each with an empty config when
     /// `describe` is set, updating reports(). Never throws for a bad plugin.
     void load_all(bool describe);
+    /// Where its plugins log (their runtime's sink).
+    const Logger& log() const noexcept { return log_; }
 
 private:
     struct Entry;
