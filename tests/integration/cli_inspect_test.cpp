@@ -64,13 +64,14 @@ TEST_F(CliInspect, PluginsCheckShowsADriversModels) {
     CliResult local =
         run_cli({"plugins", "check", "openai"}, home_.path(), {{"OPENAI_BASE_URL", "http://127.0.0.1:9/v1"}});
     ASSERT_EQ(local.exit_code, 0) << local.err;
-    EXPECT_THAT(local.out, HasSubstr("  default_model: gpt-4.1\n  models: any name (the driver lists none)\n"));
+    EXPECT_THAT(local.out, HasSubstr("  default_model: gpt-4.1\n  models: gpt-4.1, "))
+        << "the models it knows of; any other name goes to the provider (other_models)";
 }
 
 TEST_F(CliInspect, HarnessesShowRefusesEveryProblemWithThePluginsItWouldLoad) {
     fs::path bad = harness("bad", R"("extends": "math",
         "capabilities": ["nope", "llmsim", {"id": "bash", "config": {"sandbox": "everything"}}, {"id": "btw", "config": {"colour": 1}}],
-        "model": "anthropic/claude-9")");
+        "model": "llmsim/claude-9")");
     CliResult r = run_cli({"harnesses", "show", bad.string()}, home_.path());
     EXPECT_EQ(r.exit_code, 2);
     EXPECT_EQ(json::parse(r.out).at("name"), "bad") << "the folded harness is still shown";
@@ -78,7 +79,7 @@ TEST_F(CliInspect, HarnessesShowRefusesEveryProblemWithThePluginsItWouldLoad) {
     EXPECT_THAT(r.err, HasSubstr("capability 'llmsim': plugin 'llmsim' is a driver, not a capability"));
     EXPECT_THAT(r.err, ContainsRegex("capability 'bash': .*invalid config: .*sandbox"));
     EXPECT_THAT(r.err, ContainsRegex("capability 'btw': .*invalid config: .*colour"));
-    EXPECT_THAT(r.err, HasSubstr("driver 'anthropic' does not serve 'claude-9'; it serves claude-sonnet-4-5"));
+    EXPECT_THAT(r.err, HasSubstr("driver 'llmsim' does not serve 'claude-9'; it serves llmsim"));
 
     fs::path unknown_driver = harness("nodriver", R"("model": "nosuch/model")");
     CliResult nd = run_cli({"harnesses", "show", unknown_driver.string()}, home_.path());
@@ -95,8 +96,7 @@ TEST_F(CliInspect, HarnessesShowAcceptsAGoodHarnessAndAModelOfADriverThatListsNo
         run_cli({"harnesses", "show", local.string()}, home_.path(), {{"OPENAI_BASE_URL", "http://127.0.0.1:9/v1"}});
     EXPECT_EQ(ok.exit_code, 0) << ok.err;
     CliResult official = run_cli({"harnesses", "show", local.string()}, home_.path());
-    EXPECT_EQ(official.exit_code, 2) << "api.openai.com lists its models";
-    EXPECT_THAT(official.err, HasSubstr("does not serve 'qwen3:8b'"));
+    EXPECT_EQ(official.exit_code, 0) << "api.openai.com's newer models are passed on: " << official.err;
 }
 
 TEST_F(CliInspect, HarnessesListMarksAnInvalidHarness) {

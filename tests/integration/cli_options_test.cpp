@@ -194,7 +194,8 @@ TEST_F(CliOptions, RunTakesEverySessionOptionBeforeOrAfter) {
                                                                    {"model", "llmsim"},
                                                                    {"workspace", fs::canonical(ws_).string()},
                                                                    {"approval", "auto"},
-                                                                   {"sandbox", "off"}}));
+                                                                   {"sandbox", nullptr}}))
+            << "--sandbox configures bash, and the math harness has none";
         EXPECT_EQ(events.back().data.at("response"), "scripted answer");
         EXPECT_TRUE(fs::exists(data_ / "sessions" / (events.front().session_id + ".jsonl")));
     }

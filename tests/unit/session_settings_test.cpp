@@ -98,9 +98,8 @@ TEST(SessionSettings, ABareDriverIdRunsItsDefaultModelAndAnUnlistedModelIsRefuse
     EXPECT_EQ(test::builder().default_model("anthropic").build()->settings().model, "anthropic/claude-sonnet-4-5");
     EXPECT_EQ(test::builder().harness("math").default_model("anthropic").build()->settings().model,
               "anthropic/claude-sonnet-4-5");
-    EXPECT_THAT([] { test::builder().model("anthropic/claude-2").build(); },
-                ::testing::ThrowsMessage<ConfigError>(
-                    HasSubstr("driver 'anthropic' does not serve 'claude-2'; it serves claude-sonnet-4-5")));
+    EXPECT_THAT([] { test::builder().model("llmsim/claude-2").build(); },
+                ::testing::ThrowsMessage<ConfigError>(HasSubstr("driver 'llmsim' does not serve 'claude-2'; it serves llmsim")));
     EXPECT_THAT([] { test::builder().model("/x").build(); },
                 ::testing::ThrowsMessage<ConfigError>(HasSubstr("expected PROVIDER/MODEL")));
 }
