@@ -7,10 +7,10 @@ namespace agenthost {
 
 namespace {
 
-/// The length of the well-formed UTF-8 sequence at p (1 to 4), or 0 if none starts there.
-std::size_t utf8_sequence(const unsigned char* p, const unsigned char* end) {
+/// The well-formed UTF-8 sequence at p (length 0 if none starts there).
+Utf8Char utf8_sequence_at(const unsigned char* p, const unsigned char* end) {
     const unsigned char c = *p;
-    if (c < 0x80) return 1;
+    if (c < 0x80) return {1, c};
     int extra = 0;
     std::uint32_t cp = 0;
     if (c >= 0xC2 && c <= 0xDF)
@@ -20,17 +20,22 @@ std::size_t utf8_sequence(const unsigned char* p, const unsigned char* end) {
     else if (c >= 0xF0 && c <= 0xF4)
         extra = 3, cp = c & 0x07;
     else
-        return 0;
-    if (end - p <= extra) return 0;
+        return {};
+    if (end - p <= extra) return {};
     for (int i = 1; i <= extra; ++i) {
-        if ((p[i] & 0xC0) != 0x80) return 0;
+        if ((p[i] & 0xC0) != 0x80) return {};
         cp = (cp << 6) | (p[i] & 0x3F);
     }
     if ((extra == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
         (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF))) {
-        return 0;  // overlong, surrogate or out of range
+        return {};  // overlong, surrogate or out of range
     }
-    return static_cast<std::size_t>(extra) + 1;
+    return {static_cast<std::size_t>(extra) + 1, static_cast<char32_t>(cp)};
+}
+
+/// The length of the well-formed UTF-8 sequence at p (1 to 4), or 0 if none starts there.
+std::size_t utf8_sequence(const unsigned char* p, const unsigned char* end) {
+    return utf8_sequence_at(p, end).length;
 }
 
 /// Eight ASCII bytes at p (the fast path).
@@ -41,6 +46,12 @@ bool ascii8(const unsigned char* p) {
 }
 
 }  // namespace
+
+Utf8Char utf8_char_at(std::string_view s) {
+    if (s.empty()) return {};
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    return utf8_sequence_at(p, p + s.size());
+}
 
 bool is_valid_utf8(std::string_view data) {
     const auto* p = reinterpret_cast<const unsigned char*>(data.data());
