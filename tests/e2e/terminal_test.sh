@@ -192,6 +192,54 @@ expect_not "Third done."
 type_line "/exit"
 expect "[exited 0]"
 
+# --- 6. the terminal shows what will run: hostile model text and commands are inert ------------
+title() { tm display -p -t "$current" '#{pane_title}'; }
+# The pane with its attributes as escapes (capture-pane -e): what the text was drawn with.
+raw_screen() { tm capture-pane -p -e -J -t "$current" -S - ; }
+
+# A control first: a program that does print OSC 2 does retitle this pane, so the title checks
+# below can fail.
+tm new-session -d -s control -x 80 -y 10 "printf '\033]2;control-title\007'; exec sleep 600"
+current=control
+deadline=$((SECONDS + WAIT))
+until [ "$(title)" = control-title ]; do
+  if [ $SECONDS -ge $deadline ]; then fail "control: OSC 2 did not retitle the pane (title '$(title)')"; break; fi
+  sleep 0.1
+done
+[ "$(title)" = control-title ] && echo "ok   [control] OSC 2 retitles a pane"
+
+# The command that would run is `echo hacked > pwned.txt`; a carriage return and an erase-line
+# made the old prompt show only "ls -la". The model's text tries OSC 0/2 (titles), concealed
+# text (SGR 8), a cursor move and a right-to-left override.
+cat >"$tmp/hostile.json" <<'JSON'
+{"responses": [
+  {"text": "Checking.\u001b]0;pwned-title\u0007 Listing \u001b]2;pwned-two\u001b\\now \u202eexe.txt\u001b[1A \u001b[8mHIDDEN\u001b[0m",
+   "tool_calls": [{"name": "bash", "arguments": {"command": "echo hacked > pwned.txt #\r\u001b[2K\u001b[1Gls -la"}}]},
+  {"text": "Listed."}]}
+JSON
+start hostile -- --harness coding --llmsim-script "$tmp/hostile.json"
+expect "agenthost · session "
+before_title=$(title)
+type_line "list the files"
+expect 'Checking.\x1b]0;pwned-title\x07 Listing \x1b]2;pwned-two\x1b\now \u{202e}exe.txt\x1b[1A \x1b[8mHIDDEN\x1b[0m'
+expect '? approve exec: run bash: echo hacked > pwned.txt #\x0d\x1b[2K\x1b[1Gls -la'
+expect "[y]es / [n]o / [a]lways"
+after_title=$(title)
+if [ "$after_title" = "$before_title" ] && [[ "$after_title" != *pwned* ]]; then
+  echo "ok   [hostile] the window title stayed '$after_title'"
+else
+  fail "the window title changed from '$before_title' to '$after_title'"
+fi
+if raw_screen | grep -Eq $'\e\\[([0-9;]*;)?8m'; then fail "concealed text (SGR 8) reached the pane"; else echo "ok   [hostile] nothing drawn concealed"; fi
+if raw_screen | grep -q $'\e\[1m? approve exec'; then echo "ok   [hostile] the question is drawn bold, by us"; else fail "the question is not drawn bold"; fi
+type_line "n"
+expect "  denied"
+expect "Listed."
+if [ -e "$tmp/ws/pwned.txt" ]; then fail "the denied command ran"; else echo "ok   [hostile] the denied command did not run"; fi
+[ "$(title)" = "$before_title" ] || fail "the window title changed to '$(title)'"
+type_line "/quit"
+expect "[exited 0]"
+
 if [ $failures -gt 0 ]; then
   echo "terminal_test: $failures expectation(s) failed" >&2
   exit 1

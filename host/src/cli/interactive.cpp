@@ -70,13 +70,14 @@ public:
 
     void banner(bool no_key) {
         AssembledContext ctx = rt_.load_context(sid_);
-        std::string harness = ctx.harness_chain.empty() ? "none" : ctx.harness_chain.back();
+        std::string harness = one_line(ctx.harness_chain.empty() ? "none" : ctx.harness_chain.back(), 60);
         std::string offline;
         if (ctx.driver == "llmsim" || ctx.model == "llmsim") {
             offline = printer_.dim(" · ") + (no_key ? "offline, no API key set" : "offline");
         }
-        printer_.line(printer_.bold("agenthost") + printer_.dim(" · session ") + sid_ + printer_.dim(" · model ") +
-                      ctx.model + printer_.dim(" · harness ") + harness + offline + printer_.dim(" · /help"));
+        printer_.styled_line(printer_.bold("agenthost") + printer_.dim(" · session ") + one_line(sid_, 80) +
+                             printer_.dim(" · model ") + one_line(ctx.model, 80) + printer_.dim(" · harness ") + harness +
+                             offline + printer_.dim(" · /help"));
         if (!editor_.history_problem().empty()) printer_.note(editor_.history_problem());
     }
 
@@ -156,9 +157,10 @@ private:
 
     void help() {
         constexpr std::size_t kWidth = 20;
-        for (const Builtin& b : kBuiltins) printer_.line(pad(b.usage, kWidth) + printer_.dim(b.help));
-        for (const CommandInfo& c : rt_.list_commands(sid_)) {
-            printer_.line(pad("/" + c.name, kWidth) + printer_.dim(c.description + " (" + c.source + ")"));
+        for (const Builtin& b : kBuiltins) printer_.styled_line(pad(b.usage, kWidth) + printer_.dim(b.help));
+        for (const CommandInfo& c : rt_.list_commands(sid_)) {  // a plugin's words: made safe
+            printer_.styled_line(pad(one_line("/" + c.name, 40), kWidth) +
+                                 printer_.dim(one_line(c.description, 200) + " (" + one_line(c.source, 60) + ")"));
         }
         printer_.note("Ctrl-C interrupts a turn (twice exits) · Ctrl-D exits · ↑/↓ history · Tab completes /commands");
     }
@@ -166,7 +168,7 @@ private:
     void model(const std::string& args) {
         AssembledContext ctx = rt_.load_context(sid_);
         if (args.empty() || args == ctx.model) {
-            printer_.line("model " + ctx.model + printer_.dim(" (driver " + ctx.driver + ")"));
+            printer_.styled_line("model " + one_line(ctx.model, 80) + printer_.dim(" (driver " + one_line(ctx.driver, 60) + ")"));
             return;
         }
         printer_.note("switching models needs a restart: agenthost --model " + args + " --session " + sid_);
@@ -181,7 +183,10 @@ private:
         }
         std::istringstream lines(out.str());
         std::string l;
-        while (std::getline(lines, l)) printer_.line(l.rfind(sid_, 0) == 0 ? l + printer_.dim("  (this session)") : l);
+        // print_sessions made each line safe already
+        while (std::getline(lines, l)) {
+            printer_.styled_line(l.rfind(sid_, 0) == 0 ? l + printer_.dim("  (this session)") : l);
+        }
         if (total > kSessionsShown) {
             printer_.note("… " + std::to_string(total - kSessionsShown) + " more: agenthost sessions list");
         }
@@ -233,7 +238,7 @@ int run_interactive(const RunOptions& o) {
     const std::string sid = rt.default_session_id();
     watcher.on_turn_interrupt([&rt, &printer, sid] {
         rt.interrupt(sid);
-        printer.note("\r⏹ interrupting… (Ctrl-C again exits)");  // \r: over the tty's ^C echo
+        printer.styled_line(printer.dim("\r⏹ interrupting… (Ctrl-C again exits)"));  // \r: over the tty's ^C echo
     });
     try {
         Terminal terminal(o, rt, watcher, printer);
