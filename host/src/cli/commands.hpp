@@ -69,6 +69,10 @@ int sessions_show(const std::optional<std::filesystem::path>& data_dir, const st
 /// `agenthost sessions export ID`: the session's events as JSONL on stdout.
 int sessions_export(const std::optional<std::filesystem::path>& data_dir, const std::string& id);
 
+/// Format every log line with `pattern` (spdlog's), its message (`%v`) made safe for the
+/// terminal: a plugin's log text cannot move the cursor or retitle the window (terminal_render).
+void set_safe_log_pattern(const std::string& pattern);
+
 /// The sessions folder: DATA_DIR/sessions, default $XDG_DATA_HOME/agenthost/sessions.
 std::filesystem::path sessions_dir(const std::optional<std::filesystem::path>& data_dir);
 

@@ -32,8 +32,8 @@ void add_run_flags(CLI::App& app, agenthost::cli::RunOptions& o) {
 
 int main(int argc, char** argv) {
     auto logger = spdlog::stderr_color_mt("agenthost");
-    logger->set_pattern("agenthost: %^%l%$: %v");
     spdlog::set_default_logger(logger);
+    agenthost::cli::set_safe_log_pattern("agenthost: %^%l%$: %v");  // plugins log through it too
     spdlog::set_level(spdlog::level::warn);
     if (const char* lvl = std::getenv("AGENTHOST_LOG")) spdlog::set_level(spdlog::level::from_str(lvl));
 
