@@ -1,6 +1,8 @@
 // `agenthost plugins …`, `harnesses …` and `sessions …`: look, never run a turn.
 #include "cli/commands.hpp"
 
+#include "cli/terminal_render.hpp"
+
 #include "core/session.hpp"
 #include "plugins/harness.hpp"
 #include "plugins/loader.hpp"
@@ -17,11 +19,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string cut(std::string s, std::size_t max) {
-    for (char& c : s) {
-        if (c == '\n') c = ' ';
-    }
-    return s.size() > max ? s.substr(0, max) + "…" : s;
+/// A session's or a plugin's words on one line, made safe for the terminal (terminal_safe).
+std::string cut(std::string_view s, std::size_t max) {
+    return one_line(s, max);
 }
 
 /// A session's stored events, replayed through the store (it takes the session's lock).
@@ -36,7 +36,7 @@ int guarded(Fn&& fn) {
     try {
         return fn();
     } catch (const std::exception& e) {
-        std::cerr << "agenthost: " << e.what() << "\n";
+        std::cerr << "agenthost: " << terminal_safe(e.what()) << "\n";
         return 2;
     }
 }
@@ -52,13 +52,14 @@ int plugins_list(const std::vector<fs::path>& plugin_dirs) {
         for (const fs::path& d : dirs) std::cout << "  " << d.string() << (fs::is_directory(d) ? "" : "  (missing)") << "\n";
         int refused = 0;
         for (const PluginReport& r : catalog.reports()) {
-            std::cout << std::left << std::setw(18) << r.id << " " << std::setw(11) << (r.kind.empty() ? "?" : r.kind) << " "
-                      << std::setw(8) << (r.version.empty() ? "?" : r.version) << " ";
+            std::cout << std::left << std::setw(18) << cut(r.id, 60) << " " << std::setw(11)
+                      << (r.kind.empty() ? "?" : cut(r.kind, 40)) << " " << std::setw(8)
+                      << (r.version.empty() ? "?" : cut(r.version, 40)) << " ";
             if (r.loaded) {
-                std::cout << "loaded   " << r.description << "\n";
+                std::cout << "loaded   " << cut(r.description, 400) << "\n";
             } else {
                 ++refused;
-                std::cout << "REFUSED  " << r.reason << "\n";
+                std::cout << "REFUSED  " << terminal_safe(r.reason) << "\n";
             }
             std::cout << std::setw(0) << "";
         }
@@ -70,10 +71,10 @@ int plugins_list(const std::vector<fs::path>& plugin_dirs) {
 int plugins_check(const fs::path& path) {
     PluginReport r = check_plugin(path);
     if (r.loaded) {
-        std::cout << r.id << " " << r.version << " (" << r.kind << "): loaded and described OK\n";
+        std::cout << cut(r.id, 60) << " " << cut(r.version, 40) << " (" << cut(r.kind, 40) << "): loaded and described OK\n";
         return 0;
     }
-    std::cout << r.id << ": REFUSED: " << r.reason << "\n";
+    std::cout << cut(r.id, 60) << ": REFUSED: " << terminal_safe(r.reason) << "\n";
     return 1;
 }
 
@@ -86,11 +87,12 @@ int harnesses_list() {
                 Harness h = catalog.load(name);
                 std::string caps;
                 for (const auto& c : h.capabilities) caps += (caps.empty() ? "" : ",") + c.id;
-                line = "capabilities: " + (caps.empty() ? std::string("none") : caps);
+                line = "capabilities: " + (caps.empty() ? std::string("none") : cut(caps, 400));
             } catch (const std::exception& e) {
-                line = std::string("INVALID: ") + e.what();
+                line = std::string("INVALID: ") + terminal_safe(e.what());
             }
-            std::cout << std::left << std::setw(12) << name << " " << line << "  (" << file.string() << ")\n";
+            std::cout << std::left << std::setw(12) << cut(name, 60) << " " << line << "  (" << cut(file.string(), 400)
+                      << ")\n";
         }
         return 0;
     });
@@ -145,25 +147,25 @@ int sessions_show(const std::optional<fs::path>& data_dir, const std::string& id
         std::cout << "session " << id << "\n";
         for (const Event& e : events) {
             if (e.type == event_type::kSessionCreated) {
-                std::cout << "created " << e.ts << "  model " << json::serialize(e.data.at("model")) << "  harness "
-                          << json::serialize(e.data.at("harness")) << "\n\n";
+                std::cout << "created " << cut(e.ts, 60) << "  model " << cut(json::serialize(e.data.at("model")), 120)
+                          << "  harness " << cut(json::serialize(e.data.at("harness")), 120) << "\n\n";
             } else if (e.type == event_type::kTurnStarted) {
                 ++turns;
             }
             usage += Usage::of_event(e);
             if (e.type == event_type::kTurnFailed || e.type == event_type::kTurnCancelled) {
-                std::cout << "  [" << e.type << (e.data.contains("error") ? ": " + cut(json::serialize(e.data.at("error")), 120) : "")
+                std::cout << "  [" << cut(e.type, 60) << (e.data.contains("error") ? ": " + cut(json::serialize(e.data.at("error")), 120) : "")
                           << "]\n";
             }
             auto m = message_of_event(e);
             if (!m) continue;
-            std::string role(m->at("role").as_string());
+            std::string role = cut(m->at("role").as_string(), 40);
             for (const json::value& part : m->at("content").as_array()) {
                 const json::object& p = part.as_object();
                 std::string type(p.at("type").as_string());
                 if (type == "text") std::cout << role << ": " << cut(std::string(p.at("text").as_string()), 400) << "\n";
                 if (type == "tool_call") {
-                    std::cout << "  tool call " << json::serialize(p.at("name")) << " " << cut(json::serialize(p.at("arguments")), 200) << "\n";
+                    std::cout << "  tool call " << cut(json::serialize(p.at("name")), 120) << " " << cut(json::serialize(p.at("arguments")), 200) << "\n";
                 }
                 if (type == "tool_result") {
                     std::cout << "  tool result" << (p.at("is_error").as_bool() ? " (error)" : "") << ": "
