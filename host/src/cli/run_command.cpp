@@ -143,7 +143,7 @@ std::optional<int> run_headless_command(Runtime& rt, const RunOptions& o) {
         if (!r.success) out["error"] = json::object{{"category", r.error_code}, {"message", r.message}};
         std::cout << json::serialize(out) << std::endl;
     } else if (o.output_format == "text") {
-        (r.success ? std::cout : std::cerr) << (r.success ? "" : "agenthost: ") << r.message << std::endl;
+        (r.success ? std::cout : std::cerr) << (r.success ? "" : "agenthost: ") << terminal_safe(r.message) << std::endl;
     }
     if (r.error_code == "unknown_command") return 2;
     return r.success ? 0 : 1;
@@ -162,7 +162,7 @@ int run_headless(const RunOptions& o) {
                          "running the offline llmsim driver\n";
         }
     } catch (const std::exception& e) {
-        std::cerr << "agenthost: " << e.what() << "\n";
+        std::cerr << "agenthost: " << terminal_safe(e.what()) << "\n";
         return 2;
     }
     Runtime& rt = *built.runtime;
@@ -179,7 +179,7 @@ int run_headless(const RunOptions& o) {
     try {
         r = rt.run_turn(o.prompt);
     } catch (const std::exception& e) {
-        std::cerr << "agenthost: " << e.what() << "\n";
+        std::cerr << "agenthost: " << terminal_safe(e.what()) << "\n";
         return 2;
     }
     sub.reset();
@@ -194,7 +194,8 @@ int run_headless(const RunOptions& o) {
     }
     if (!r.success && o.output_format != "stream-json") {
         std::cerr << "agenthost: turn " << (r.cancelled ? "cancelled" : "failed") << " ("
-                  << (r.error ? r.error->category : "unknown") << "): " << (r.error ? r.error->message : "") << "\n";
+                  << (r.error ? one_line(r.error->category, 60) : "unknown") << "): "
+                  << (r.error ? terminal_safe(r.error->message) : "") << "\n";
     }
     std::cerr << "agenthost: session " << sid << "\n";
     return r.success ? 0 : 1;
