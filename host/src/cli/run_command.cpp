@@ -100,6 +100,7 @@ BuiltRuntime build_runtime(const RunOptions& o, std::function<ApprovalDecision(c
     b.session_store(store).session_data_dir(dir);
     bool resumed = false;
     if (o.session) {
+        if (o.session->empty()) throw UsageError("--session: the session id is empty (agenthost sessions list shows them)");
         b.session_id(*o.session).resume(true);
         resumed = true;
     } else if (o.continue_latest) {
