@@ -57,6 +57,21 @@ json::parse_options log_parse_options() {
     throw StorageError(what + ": " + std::generic_category().message(err));
 }
 
+/// Refuse a session log that is not a regular file, saying what it is instead: a symlink is
+/// never followed (it could point anywhere), a folder or a device is not a log.
+void check_log_kind(const std::string& path, const struct stat& st) {
+    if (S_ISLNK(st.st_mode)) throw StorageError("session log " + path + " is a symlink; refusing to follow it");
+    if (!S_ISREG(st.st_mode)) throw StorageError("session log " + path + " is not a regular file");
+}
+
+/// Why opening a session log failed: missing, a symlink (O_NOFOLLOW), or the system's reason.
+[[noreturn]] void throw_open_error(const std::string& session_id, const std::string& path, int err) {
+    if (err == ENOENT) throw StorageError("session " + session_id + " not found (no " + path + ")");
+    struct stat st {};
+    if (err == ELOOP && ::lstat(path.c_str(), &st) == 0) check_log_kind(path, st);
+    throw_errno("cannot open session " + session_id + " (" + path + ")", err);
+}
+
 /// Owns a file descriptor; closing it also releases its flock.
 class UniqueFd {
 public:
@@ -313,10 +328,7 @@ public:
         int flags = O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW;
         if (create) flags |= O_CREAT;
         UniqueFd fd(::open(path.c_str(), flags, kFileMode));
-        if (fd.get() < 0) {
-            if (errno == ENOENT) throw StorageError("session " + session_id + " not found (no " + path + ")");
-            throw_errno("cannot open session " + session_id + " (" + path + ")", errno);
-        }
+        if (fd.get() < 0) throw_open_error(session_id, path, errno);
         if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
             if (errno == EWOULDBLOCK) {
                 throw StorageError("session " + session_id + " is in use by another process (lock held on " + path +
@@ -326,7 +338,7 @@ public:
         }
         struct stat st {};
         if (::fstat(fd.get(), &st) != 0) throw_errno("cannot stat " + path, errno);
-        if (!S_ISREG(st.st_mode)) throw StorageError(path + " is not a regular file");
+        check_log_kind(path, st);
         if ((st.st_mode & 07777) != kFileMode && ::fchmod(fd.get(), kFileMode) != 0) {
             throw_errno("cannot restrict " + path + " to mode 0600", errno);
         }
@@ -352,21 +364,24 @@ public:
         validate_session_id(session_id);
         const std::string path = path_of(session_id);
         UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-        if (fd.get() < 0) {
-            if (errno == ENOENT) throw StorageError("session " + session_id + " not found (no " + path + ")");
-            throw_errno("cannot open session " + session_id + " (" + path + ")", errno);
-        }
+        if (fd.get() < 0) throw_open_error(session_id, path, errno);
         struct stat st {};
         if (::fstat(fd.get(), &st) != 0) throw_errno("cannot stat " + path, errno);
-        if (!S_ISREG(st.st_mode)) throw StorageError(path + " is not a regular file");
+        check_log_kind(path, st);
         MappedFile file(fd.get(), static_cast<std::size_t>(st.st_size), path);
         return replay(file.view(), path, session_id).events;  // a torn tail: being written, left out
     }
 
     bool exists(const std::string& session_id) override {
         validate_session_id(session_id);
+        const std::string path = path_of(session_id);
         struct stat st {};
-        return ::lstat(path_of(session_id).c_str(), &st) == 0 && S_ISREG(st.st_mode);
+        if (::lstat(path.c_str(), &st) != 0) {
+            if (errno == ENOENT) return false;
+            throw_errno("cannot look at session log " + path, errno);
+        }
+        check_log_kind(path, st);
+        return true;
     }
 
     std::vector<SessionSummary> list() override {
