@@ -180,7 +180,7 @@ private:
         if (!approved || !approved->is_bool() || !approved->get_bool()) {
             const json::value* r = verdict.is_object() ? verdict.get_object().if_contains("reason") : nullptr;
             std::string reason = r && r->is_string() ? std::string(r->get_string()) : "no reason given";
-            throw ahp::Error("denied", "the user denied running this command: " + reason, AHP_DENIED);
+            throw ahp::Error("denied", "the command was not run: " + reason, AHP_DENIED);
         }
         call.check_cancelled();
 

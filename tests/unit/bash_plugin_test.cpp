@@ -165,7 +165,7 @@ TEST_F(BashPluginTest, DenialIsAToolErrorAndNothingRuns) {
     ASSERT_FALSE(o.ok());
     EXPECT_EQ(o.status, AHP_DENIED);
     EXPECT_EQ(o.error_code, "denied");
-    EXPECT_NE(o.error_message.find("the user denied running this command: not now"), std::string::npos);
+    EXPECT_NE(o.error_message.find("the command was not run: not now"), std::string::npos);
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     EXPECT_FALSE(fs::exists(marker));
 }
