@@ -66,12 +66,13 @@ struct Gated {
     std::vector<std::string> plugins;
     bool approve = true;
     std::string reason = "the user denied it";
+    std::string by = "user";
     std::shared_ptr<FileStore> inner = make_memory_file_store();
     std::shared_ptr<FileStore> store = make_approval_gating_store(
         make_write_blocklist_store(inner), [this](ApprovalRequest r, const std::string& plugin) {
             asked.push_back(std::move(r));
             plugins.push_back(plugin);
-            return ApprovalGate::Verdict{approve, approve ? "approved" : reason};
+            return ApprovalGate::Verdict{approve, approve ? "approved" : reason, by};
         });
 };
 
@@ -114,9 +115,14 @@ TEST(WorkspaceApproval, ADenialIsADeniedErrorAndChangesNothing) {
     EXPECT_EQ(refusal([&] { g.store->remove("a.txt", false); }), "denied: the user denied the delete of a.txt");
     EXPECT_EQ(g.inner->read("a.txt"), "keep\n");
     g.reason = "denied by the approval policy (policy:deny)";
+    g.by = "policy:deny";
     EXPECT_EQ(refusal([&] { g.store->write("b.txt", "x"); }),
               "denied: the write of b.txt was denied by the approval policy (policy:deny)");
     EXPECT_FALSE(g.inner->stat("b.txt").exists);
+    g.reason = "no terminal to ask on: denied; use --approval auto or deny";  // nobody was asked
+    g.by = "unasked";
+    EXPECT_EQ(refusal([&] { g.store->write("b.txt", "x"); }),
+              "denied: the write of b.txt did not happen: no terminal to ask on: denied; use --approval auto or deny");
 }
 
 TEST(WorkspaceApproval, RefusedPathsAreNeverAskedAbout) {
@@ -145,7 +151,7 @@ TEST(WorkspaceApproval, AChangeWhileTheApprovalWaitsIsAConflict) {
     inner->write("a.txt", "v1\n");
     auto store = make_approval_gating_store(inner, [&](ApprovalRequest, const std::string&) {
         inner->write("a.txt", "someone else\n");  // the file changes while the user looks at the diff
-        return ApprovalGate::Verdict{true, "approved"};
+        return ApprovalGate::Verdict{true, "approved", "policy:auto"};
     });
     EXPECT_THAT(refusal([&] { store->write("a.txt", "v2\n"); }),
                 HasSubstr("changed while its write was waiting for approval"));

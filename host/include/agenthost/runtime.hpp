@@ -143,7 +143,9 @@ struct RetryPolicy {
 /// answer reaches tools through the `connection.get` host service.
 using ConnectionResolver =
     std::function<std::optional<json::value>(const std::string& session_id, const std::string& provider)>;
-/// Decides an approval under ApprovalPolicy::kAsk.
+/// Decides an approval under ApprovalPolicy::kAsk. A handler that cannot ask anyone (no
+/// terminal) throws: the request is denied with the exception's message as the reason
+/// (approval.decided `by: "unasked"`), and the tool that asked reports it.
 using ApprovalHandler = std::function<ApprovalDecision(const ApprovalRequest&)>;
 /// Called for every event of a session after it was stored, deltas included.
 using EventCallback = std::function<void(const Event&)>;

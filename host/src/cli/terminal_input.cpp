@@ -229,6 +229,10 @@ char* LineEditor::complete_next(const char* text, int state) {
 ApprovalDecision ask_approval(const ApprovalRequest& request, int in_fd, TerminalPrinter& printer,
                               const InterruptWatcher* watcher) {
     if (watcher && watcher->turn_interrupted()) return ApprovalDecision::kDeny;
+    if (!::isatty(in_fd)) {  // a pipe or a file: nobody reads the question, so nobody answers it
+        printer.approval_unasked(request, std::string(kNoTerminal));
+        throw ApprovalUnasked(std::string(kNoTerminal));
+    }
     if (::isatty(in_fd)) ::tcflush(in_fd, TCIFLUSH);  // keys typed before the question are no answer
     printer.approval_question(request);
     std::string answer;
@@ -274,11 +278,7 @@ ApprovalDecision ask_approval(const ApprovalRequest& request, int in_fd, Termina
 }
 
 ApprovalDecision ask_on_tty(const ApprovalRequest& request, TerminalPrinter& printer) {
-    int fd = ::open("/dev/tty", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return ApprovalDecision::kDeny;
-    ApprovalDecision d = ask_approval(request, fd, printer, nullptr);
-    ::close(fd);
-    return d;
+    return ask_approval(request, STDIN_FILENO, printer, nullptr);
 }
 
 }  // namespace agenthost::cli

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <filesystem>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -92,12 +93,23 @@ private:
     std::string interrupted_text_;
 };
 
+/// Why an approval under `--approval ask` was denied without asking anyone.
+inline constexpr std::string_view kNoTerminal = "no terminal to ask on: denied; use --approval auto or deny";
+
+/// Thrown by an approval handler that cannot ask: the approval gate denies the request with
+/// this message as the reason (the event, the tool result, and the line on the terminal).
+class ApprovalUnasked : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 /// Show an approval request on `printer` and read the answer from `in_fd`: y → approve,
 /// a → approve always (only when the request has a key), n or Enter → deny. Ctrl-C (seen
-/// through `watcher`, may be null) or end of input also denies.
+/// through `watcher`, may be null) or end of input also denies. When `in_fd` is not a terminal
+/// (a pipe, a file) nobody can answer: says so on `printer` and throws ApprovalUnasked(kNoTerminal).
 ApprovalDecision ask_approval(const ApprovalRequest& request, int in_fd, TerminalPrinter& printer,
                               const InterruptWatcher* watcher);
-/// ask_approval on /dev/tty (headless `--approval ask`); no terminal means no.
+/// ask_approval on stdin (headless `--approval ask`): stdin not a terminal means no one to ask.
 ApprovalDecision ask_on_tty(const ApprovalRequest& request, TerminalPrinter& printer);
 
 }  // namespace agenthost::cli

@@ -30,7 +30,14 @@ ApprovalGate::Verdict ApprovalGate::decide(ApprovalRequest request, const std::s
                     by = handler_ ? "cancelled" : "policy:no-handler";
                     break;
                 }
-                ApprovalDecision d = handler_(request);
+                ApprovalDecision d = ApprovalDecision::kDeny;
+                try {
+                    d = handler_(request);
+                } catch (const std::exception& e) {  // nobody could be asked: denied, and why
+                    by = "unasked";
+                    v.reason = e.what();
+                    break;
+                }
                 v.approved = d != ApprovalDecision::kDeny;
                 by = d == ApprovalDecision::kApproveAlways ? "user:always" : "user";
                 if (d == ApprovalDecision::kApproveAlways && !request.key.empty()) {
@@ -41,9 +48,14 @@ ApprovalGate::Verdict ApprovalGate::decide(ApprovalRequest request, const std::s
             }
         }
     }
-    v.reason = v.approved ? "approved" : by == "user" ? "the user denied it" : "denied by the approval policy (" + by + ")";
+    if (by != "unasked") {
+        v.reason = v.approved ? "approved" : by == "user" ? "the user denied it" : "denied by the approval policy (" + by + ")";
+    }
+    v.by = by;
     session_.emit(event_type::kApprovalDecided,
-                  json::object{{"approval_id", request.approval_id}, {"approved", v.approved}, {"by", by}}, turn_id);
+                  json::object{{"approval_id", request.approval_id}, {"approved", v.approved}, {"by", by},
+                               {"reason", v.reason}},
+                  turn_id);
     return v;
 }
 

@@ -22,7 +22,9 @@ public:
     /// A decision and why.
     struct Verdict {
         bool approved = false;
-        std::string reason;  ///< "approved", "the user denied it", "denied by the approval policy (…)"
+        std::string reason;  ///< "approved", "the user denied it", "denied by the approval policy (…)", or
+                             ///< why no one was asked (the handler's exception)
+        std::string by;      ///< "user", "user:always", "policy:…", "cancelled", "unasked"
     };
 
     /// Decide on `request` (session_id and approval_id are filled in here). `request.key`

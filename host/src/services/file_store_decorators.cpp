@@ -107,7 +107,8 @@ private:
     void ask(ApprovalRequest request, const std::string& what) const {
         ApprovalGate::Verdict v = approver_(std::move(request), FileRequesterScope::current());
         if (v.approved) return;
-        if (v.reason == "the user denied it") throw FileStoreError("denied", "the user denied " + what);
+        if (v.by == "user") throw FileStoreError("denied", "the user denied " + what);
+        if (v.by == "unasked") throw FileStoreError("denied", what + " did not happen: " + v.reason);
         throw FileStoreError("denied", what + " was " + v.reason);
     }
 
