@@ -95,7 +95,7 @@ TEST(NetworkAccess, CaseInsensitiveAndNormalized) {
     const auto l = list({"Example.COM", "https://API.example.org/V1/"}, {"*.Blocked.Example.com"});
     EXPECT_TRUE(allowed(l, "HTTPS://EXAMPLE.com/"));
     EXPECT_TRUE(allowed(l, "https://example.com./"));  // trailing dot
-    EXPECT_TRUE(allowed(l, "https://api.EXAMPLE.org/v1/x"));
+    EXPECT_TRUE(allowed(l, "https://api.EXAMPLE.org/V1/x"));  // scheme and host fold case, the path does not
     EXPECT_FALSE(allowed(list({"example.com"}, {"*.Blocked.Example.com"}), "https://X.BLOCKED.example.COM/"));
 }
 
@@ -235,7 +235,8 @@ TEST(NetworkAccess, JsonRoundTripNormalizesEntries) {
     const auto l = NetworkAccessList::from_json(
         json::parse(R"({"allow": ["Example.COM.", "*.GitHub.com", "HTTPS://Docs.org:443/A/"], "block": ["<none>"]})"),
         "x");
-    EXPECT_EQ(l.allow, (std::vector<std::string>{"example.com", "*.github.com", "https://docs.org/a/"}));
+    // Scheme and host fold case; the path keeps its case (it is case-sensitive).
+    EXPECT_EQ(l.allow, (std::vector<std::string>{"example.com", "*.github.com", "https://docs.org/A/"}));
     const auto back = NetworkAccessList::from_json(l.to_json(), "x");
     EXPECT_EQ(back.allow, l.allow);
     EXPECT_EQ(back.block, l.block);

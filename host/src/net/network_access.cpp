@@ -52,7 +52,8 @@ std::optional<std::string> normalize_host(std::string_view raw) {
 /// An http(s) URL reduced to what the rules look at.
 struct Target {
     std::string host;        ///< normalized host
-    std::string normalized;  ///< scheme://host[:port]/path[?query], lower case, no userinfo or fragment
+    std::string normalized;  ///< scheme://host[:port]/path[?query]: scheme and host lower case, path and query
+                             ///< as sent (percent-encoding normalized), no userinfo or fragment
 };
 
 /// Why a URL is refused before any rule applies.
@@ -95,10 +96,12 @@ std::variant<Target, UrlError> parse_target(std::string_view text) {
     std::string path = url.encoded_path().empty() ? std::string("/") : std::string(url.encoded_path());
     path = drop_leading_dot_dots(std::move(path));
 
+    // Scheme and host are case-insensitive (lowered above); the path and the query are not:
+    // "/api/" must not match "/API/x", which a server may route elsewhere.
     Target target;
     target.host = *host;
-    target.normalized = lower(scheme + "://" + *host + port + path);
-    if (url.has_query()) target.normalized += "?" + lower(url.encoded_query());
+    target.normalized = scheme + "://" + *host + port + path;
+    if (url.has_query()) target.normalized += "?" + std::string(url.encoded_query());
     return target;
 }
 
@@ -145,11 +148,17 @@ bool within_domain(const std::string& host, const std::string& domain) {
                               host[host.size() - domain.size() - 1] == '.');
 }
 
-bool matches(const Pattern& p, const Target& t) {
+/// How a URL prefix compares paths: an allow entry exactly ("/api/" does not grant "/API/x"),
+/// a block entry ignoring case (a server that folds case cannot be reached around it).
+enum class PathCase { kExact, kFolded };
+
+bool matches(const Pattern& p, const Target& t, PathCase path_case = PathCase::kExact) {
     switch (p.kind) {
         case Pattern::Kind::host: return t.host == p.host;
         case Pattern::Kind::domain: return within_domain(t.host, p.host);
-        case Pattern::Kind::prefix: return t.normalized.starts_with(p.prefix);
+        case Pattern::Kind::prefix:
+            return path_case == PathCase::kExact ? t.normalized.starts_with(p.prefix)
+                                                 : lower(t.normalized).starts_with(lower(p.prefix));
         default: return false;
     }
 }
@@ -210,7 +219,7 @@ NetworkAccessList::Decision NetworkAccessList::check(std::string_view url) const
     if (auto* error = std::get_if<UrlError>(&parsed)) return {false, error->reason};
     const Target& target = std::get<Target>(parsed);
     for (const auto& entry : block) {
-        if (matches(parse_pattern(entry), target)) return {false, "block: " + entry};
+        if (matches(parse_pattern(entry), target, PathCase::kFolded)) return {false, "block: " + entry};
     }
     if (allow.empty()) return {true, "open (no allow list)"};
     for (const auto& entry : allow) {
