@@ -69,6 +69,20 @@ TEST(WorkspaceRealDisk, ListAndStat) {
     EXPECT_FALSE(store->stat("a/missing").exists);
 }
 
+TEST(WorkspaceRealDisk, TheRootListsTheSameEveryTime) {
+    // Its listings read duplicates of one handle, which share a file offset: each must start over.
+    test::TempDir dir;
+    test::write_file(dir / "b.txt", "12345");
+    test::write_file(dir / "a/x.txt", "x");
+    auto store = make_real_disk_file_store(dir.path());
+    for (int i = 0; i < 3; ++i) {
+        auto entries = store->list(i == 1 ? "/" : "");
+        ASSERT_EQ(entries.size(), 2u) << "listing " << i;
+        EXPECT_EQ(entries[0].name, "a");
+        EXPECT_EQ(store->glob(GlobQuery{"**/*.txt", "", 10}).paths.size(), 2u) << "glob " << i;
+    }
+}
+
 TEST(WorkspaceRealDisk, WritesAreAtomicKeepTheModeAndLeaveNoTemporaryFile) {
     test::TempDir dir;
     test::write_file(dir / "run.sh", "#!/bin/sh\n");

@@ -54,6 +54,9 @@ std::vector<std::pair<std::string, unsigned char>> read_dir(UniqueFd fd, const s
     DIR* dir = ::fdopendir(fd.get());
     if (!dir) throw FileStoreError("io_error", "cannot list '" + display + "': " + std::strerror(errno));
     fd.release();
+    // A duplicated descriptor shares its file offset with the original (the workspace root's
+    // handle): start from the first entry, not where the last listing stopped.
+    ::rewinddir(dir);
     std::vector<std::pair<std::string, unsigned char>> out;
     while (dirent* e = ::readdir(dir)) {
         if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
