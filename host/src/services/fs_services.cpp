@@ -68,33 +68,79 @@ json::value with_files(Fn&& fn) {
     }
 }
 
-/// The store and path a read goes to: "/@session/…" is the session's data folder (saved tool
-/// output), outside the workspace; everything else is the workspace.
-std::pair<FileStore*, std::string> route(Session& s, const std::string& path) {
+/// Where a path points. Every spelling that normalizes to "@session" or under "@session/"
+/// ("@session/x", "/@session/x", "/workspace/@session/x", "@session", "./@session/") is the
+/// session's data folder (saved tool output), outside the workspace; anything else is the
+/// workspace. Every fs.* operation routes through here, so all spellings get the same answers.
+struct Place {
+    FileStore* store = nullptr;
+    std::string path;           ///< the path inside `store` (as given, for the workspace)
+    bool session_data = false;  ///< in the session's data folder
+    std::string shown;          ///< how answers and errors name it: "@session/x", or the path as given
+};
+
+Place route(Session& s, const std::string& path) {
     std::string normal = normalize_workspace_path(path);
-    if (normal.compare(0, kSessionDataPrefix.size(), kSessionDataPrefix) == 0 && s.data_files()) {
-        return {s.data_files().get(), normal.substr(kSessionDataPrefix.size())};
+    const std::string_view root = kSessionDataPrefix.substr(0, kSessionDataPrefix.size() - 1);  // "@session"
+    if (normal != root && normal.compare(0, kSessionDataPrefix.size(), kSessionDataPrefix) != 0) {
+        return {s.files().get(), path, false, path};
     }
-    return {s.files().get(), path};
+    std::string inner = normal == root ? std::string() : normal.substr(kSessionDataPrefix.size());
+    return {s.data_files().get(), inner, true, inner.empty() ? std::string(root) : normal};
 }
 
-/// Refuse a change under "/@session/": the session's data folder is written by the host only.
-void refuse_session_data_change(const std::string& path) {
-    std::string normal = normalize_workspace_path(path);
-    if (normal.compare(0, kSessionDataPrefix.size(), kSessionDataPrefix) == 0 ||
-        normal + "/" == kSessionDataPrefix) {
-        throw ServiceError(AHP_DENIED, "'" + path + "' is in the session's data folder, which tools can read but not change");
+/// Run `fn(place)` on the place `path` names, turning errors into service errors; in the
+/// session's data folder errors name the path as "@session/…" (the store itself only knows
+/// its own relative paths), whichever spelling was given.
+template <class Fn>
+json::value at_place(Session& s, const std::string& path, Fn&& fn) {
+    return with_files([&]() -> json::value {
+        Place at = route(s, path);
+        if (!at.session_data) return fn(at);
+        if (!at.store) throw ServiceError(AHP_NOT_FOUND, "'" + at.shown + "': this session has no saved data");
+        try {
+            return fn(at);
+        } catch (const FileStoreError& e) {
+            std::string message = e.what();
+            const std::string quoted = "'" + at.path + "'";
+            std::size_t pos = at.path.empty() ? std::string::npos : message.find(quoted);
+            if (pos != std::string::npos) {
+                message.replace(pos, quoted.size(), "'" + at.shown + "'");
+            } else {
+                message = "'" + at.shown + "' (the session's saved data): " + message;
+            }
+            throw FileStoreError(e.code(), message);
+        }
+    });
+}
+
+/// A path inside the data folder as the workspace-style name tools read it back by.
+std::string data_path(std::string_view inner) {
+    std::string out(kSessionDataPrefix);
+    return out.append(inner);
+}
+
+/// Refuse a change under "@session": the session's data folder is written by the host only.
+void refuse_session_data_change(Session& s, const std::string& path) {  // (inside with_files)
+    Place at = route(s, path);
+    if (at.session_data) {
+        throw ServiceError(AHP_DENIED,
+                           "'" + at.shown + "' is in the session's data folder, which tools can read but not change");
     }
 }
 
 void add_reads(ServiceRouter& r, Session& s) {
     r.add("fs.read", "fs.read", [&s](const json::value& p, ServiceRequest&) {
-        return with_files([&]() -> json::value {
-            std::string path = service_string(p, "path");
+        return at_place(s, service_string(p, "path"), [&](const Place& at) -> json::value {
             ReadRange range{count_param(p, "offset").value_or(0), count_param(p, "limit"), count_param(p, "max_bytes")};
-            auto [store, where] = route(s, path);
-            std::optional<FileContent> f = store->read_range(where, range);
-            if (!f) throw ServiceError(AHP_NOT_FOUND, "no file '" + path + "' in the workspace");
+            if (at.session_data && at.path.empty()) {
+                throw ServiceError(AHP_ERROR, "'" + at.shown + "' is a folder, not a file");
+            }
+            std::optional<FileContent> f = at.store->read_range(at.path, range);
+            if (!f) {
+                throw ServiceError(AHP_NOT_FOUND, "no file '" + at.shown + "' in the " +
+                                                      (at.session_data ? "session's saved data" : "workspace"));
+            }
             return json::object{{"content", std::move(f->content)},
                                 {"total_lines", f->total_lines},
                                 {"lines_shown", f->lines_shown},
@@ -106,9 +152,8 @@ void add_reads(ServiceRouter& r, Session& s) {
         });
     });
     r.add("fs.stat", "fs.read", [&s](const json::value& p, ServiceRequest&) {
-        return with_files([&]() -> json::value {
-            auto [store, where] = route(s, service_string(p, "path"));
-            FileStat st = store->stat(where);
+        return at_place(s, service_string(p, "path"), [&](const Place& at) -> json::value {
+            FileStat st = at.store->stat(at.path);
             return json::object{{"exists", st.exists},
                                 {"is_dir", st.is_dir},
                                 {"size", st.size},
@@ -117,8 +162,8 @@ void add_reads(ServiceRouter& r, Session& s) {
         });
     });
     r.add("fs.list", "fs.read", [&s](const json::value& p, ServiceRequest&) {
-        return with_files([&]() -> json::value {
-            std::vector<DirEntry> all = s.files()->list(optional_string(p, "path"));
+        return at_place(s, optional_string(p, "path"), [&](const Place& at) -> json::value {
+            std::vector<DirEntry> all = at.store->list(at.path);
             std::size_t from =
                 static_cast<std::size_t>(std::min<std::uint64_t>(count_param(p, "offset").value_or(0), all.size()));
             std::size_t to = std::min(all.size(), from + limit_param(p));
@@ -131,23 +176,24 @@ void add_reads(ServiceRouter& r, Session& s) {
         });
     });
     r.add("fs.glob", "fs.read", [&s](const json::value& p, ServiceRequest&) {
-        return with_files([&]() -> json::value {
-            GlobResult g =
-                s.files()->glob(GlobQuery{service_string(p, "pattern"), optional_string(p, "path"), limit_param(p)});
+        return at_place(s, optional_string(p, "path"), [&](const Place& at) -> json::value {
+            GlobResult g = at.store->glob(GlobQuery{service_string(p, "pattern"), at.path, limit_param(p)});
             json::array paths;
-            for (std::string& path : g.paths) paths.push_back(json::string(std::move(path)));
+            for (std::string& path : g.paths) {
+                paths.push_back(json::string(at.session_data ? data_path(path) : std::move(path)));
+            }
             return json::object{{"paths", std::move(paths)}, {"truncated", g.truncated}};
         });
     });
     r.add("fs.grep", "fs.read", [&s](const json::value& p, ServiceRequest&) {
-        return with_files([&]() -> json::value {
-            GrepResult g = s.files()->grep(GrepQuery{service_string(p, "pattern"), optional_string(p, "path"),
-                                                     optional_string(p, "glob"), bool_param(p, "case_insensitive"),
-                                                     limit_param(p)});
+        return at_place(s, optional_string(p, "path"), [&](const Place& at) -> json::value {
+            GrepResult g = at.store->grep(GrepQuery{service_string(p, "pattern"), at.path, optional_string(p, "glob"),
+                                                    bool_param(p, "case_insensitive"), limit_param(p)});
             json::array matches;
             for (GrepMatch& m : g.matches) {
-                matches.push_back(
-                    json::object{{"path", std::move(m.path)}, {"line", m.line}, {"text", std::move(m.text)}});
+                matches.push_back(json::object{{"path", at.session_data ? data_path(m.path) : std::move(m.path)},
+                                               {"line", m.line},
+                                               {"text", std::move(m.text)}});
             }
             return json::object{
                 {"matches", std::move(matches)}, {"files_searched", g.files_searched}, {"truncated", g.truncated}};
@@ -159,7 +205,7 @@ void add_writes(ServiceRouter& r, Session& s) {
     r.add("fs.write", "fs.write", [&s](const json::value& p, ServiceRequest& req) {
         return with_files([&]() -> json::value {
             FileRequesterScope scope(req.plugin.id);
-            refuse_session_data_change(service_string(p, "path"));
+            refuse_session_data_change(s, service_string(p, "path"));
             std::string expected = optional_string(p, "expected_sha256");
             WriteResult w =
                 s.files()->write(service_string(p, "path"), service_string(p, "content"),
@@ -170,7 +216,7 @@ void add_writes(ServiceRouter& r, Session& s) {
     r.add("fs.delete", "fs.write", [&s](const json::value& p, ServiceRequest& req) {
         return with_files([&]() -> json::value {
             FileRequesterScope scope(req.plugin.id);
-            refuse_session_data_change(service_string(p, "path"));
+            refuse_session_data_change(s, service_string(p, "path"));
             return json::object{{"deleted", s.files()->remove(service_string(p, "path"), bool_param(p, "recursive"))}};
         });
     });
