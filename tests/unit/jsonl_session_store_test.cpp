@@ -380,6 +380,28 @@ TEST_F(JsonlStoreTest, ListIsNewestFirstWithTitles) {
     EXPECT_FALSE(store_->exists("dir"));
 }
 
+TEST_F(JsonlStoreTest, ASymlinkedLogIsRefusedSayingSo) {
+    {
+        auto opened = store_->open("real", true);
+        opened.log->append(make_event("real", 1, event_type::kSessionCreated));
+    }
+    ASSERT_EQ(::symlink(path_of("real").c_str(), path_of("linked").c_str()), 0);
+    const std::string why = "session log " + path_of("linked") + " is a symlink; refusing to follow it";
+    auto message = [](auto&& fn) {
+        try {
+            fn();
+        } catch (const StorageError& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    EXPECT_EQ(message([&] { store_->exists("linked"); }), why);
+    EXPECT_EQ(message([&] { store_->open("linked", false); }), why);
+    EXPECT_EQ(message([&] { store_->open("linked", true); }), why);
+    EXPECT_EQ(message([&] { store_->read("linked"); }), why);
+    EXPECT_EQ(store_->read("real").size(), 1u) << "the target is untouched";
+}
+
 TEST(MemoryStoreTest, SameSemanticsWithoutFiles) {
     auto store = make_memory_session_store();
     EXPECT_THROW(store->open("nope", false), StorageError);

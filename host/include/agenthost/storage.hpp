@@ -55,8 +55,8 @@ public:
     /// another process is running can be shown meanwhile (a last line still being written is
     /// left out). Throws StorageError (missing session, malformed line).
     virtual std::vector<Event> read(const std::string& session_id) = 0;
-    /// Whether a session exists. Throws StorageError when something else is in its log's place
-    /// (a symlink, a folder), saying what.
+    /// Whether a session exists. Throws StorageError when its log is a symlink (never followed),
+    /// saying so.
     virtual bool exists(const std::string& session_id) = 0;
     /// Every session, newest first.
     virtual std::vector<SessionSummary> list() = 0;

@@ -380,8 +380,8 @@ public:
             if (errno == ENOENT) return false;
             throw_errno("cannot look at session log " + path, errno);
         }
-        check_log_kind(path, st);
-        return true;
+        if (S_ISLNK(st.st_mode)) check_log_kind(path, st);  // says why instead of "no such session"
+        return S_ISREG(st.st_mode);
     }
 
     std::vector<SessionSummary> list() override {
