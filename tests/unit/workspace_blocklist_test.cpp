@@ -1,5 +1,5 @@
-// The write blocklist: protected folders refused at any depth, case-insensitively, for writes
-// and deletes only.
+// The write blocklist: protected folders refused at any depth, case-insensitively, for writes,
+// seeds and deletes; reads pass.
 #include "services/file_store_decorators.hpp"
 #include "support/test_env.hpp"
 
@@ -49,9 +49,13 @@ TEST(WorkspaceBlocklist, NamesThatOnlyContainABlockedWordAreFine) {
     }
 }
 
-TEST(WorkspaceBlocklist, ReadsAndSeedsPassThrough) {
-    auto store = make_write_blocklist_store(make_memory_file_store());
-    store->seed({".git/HEAD", "ref: refs/heads/main\n", false});
+TEST(WorkspaceBlocklist, ReadsPassThroughAndSeedsAreRefused) {
+    auto inner = make_memory_file_store();
+    inner->seed({".git/HEAD", "ref: refs/heads/main\n", false});  // there before the session
+    auto store = make_write_blocklist_store(inner);
+    EXPECT_THAT(refusal([&] { store->seed({".git/hooks/pre-commit", "echo pwned", false}); }),
+                HasSubstr("'.git' is a protected folder"));
+    EXPECT_FALSE(store->stat(".git/hooks/pre-commit").exists);
     EXPECT_EQ(store->read(".git/HEAD"), "ref: refs/heads/main\n");
     EXPECT_TRUE(store->stat(".git/HEAD").exists);
     EXPECT_EQ(store->list(".git").size(), 1u);

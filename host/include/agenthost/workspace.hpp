@@ -1,7 +1,9 @@
 // Session file stores: the host side of the fs.* services (DESIGN §2 host/src/workspace).
 // Paths are workspace-relative; "a.txt", "/a.txt" and "/workspace/a.txt" name the same file.
+// A name's bytes that are not UTF-8, and the backslash, are written `\xNN` (see escape_file_name).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -15,6 +17,16 @@
 
 namespace agenthost {
 
+/// Folder levels a path may have: deeper writes are refused, and walks (glob, grep, a
+/// recursive delete) go no deeper.
+inline constexpr std::size_t kMaxPathDepth = 128;
+/// Files and folders one walk (glob, grep, a recursive delete) visits at most.
+inline constexpr std::size_t kMaxWalkEntries = 200000;
+/// Character steps of pattern matching (globs and .gitignore rules) one walk may spend.
+inline constexpr std::uint64_t kMaxMatchSteps = 200000000;
+/// Bytes of a glob pattern.
+inline constexpr std::size_t kMaxGlobPatternBytes = 1024;
+
 /// A file seeded into a session's workspace.
 struct InitialFileSpec {
     std::string path;
@@ -23,7 +35,7 @@ struct InitialFileSpec {
 };
 
 /// A refused or failed file operation. `code`: invalid_path, invalid_pattern, not_found,
-/// read_only, denied, conflict, is_directory, not_directory, io_error.
+/// read_only, denied, conflict, is_directory, not_directory, too_large, cancelled, io_error.
 class FileStoreError : public std::runtime_error {
 public:
     FileStoreError(std::string code, const std::string& message)
@@ -89,6 +101,7 @@ struct GlobQuery {
 struct GlobResult {
     std::vector<std::string> paths;
     bool truncated = false;  ///< more paths matched than the limit
+    std::string stopped;     ///< why the walk ended early ("stopped at …"); "" if it saw everything
 };
 
 /// A regex search (RE2 syntax) over the text files of a folder (or one file).
@@ -112,6 +125,18 @@ struct GrepResult {
     std::vector<GrepMatch> matches;
     std::uint64_t files_searched = 0;
     bool truncated = false;  ///< more lines matched than the limit
+    std::string stopped;     ///< why the walk ended early ("stopped at …"); "" if it saw everything
+};
+
+/// A check run on every workspace path a delete would remove, before anything is removed;
+/// it throws FileStoreError to refuse the whole delete.
+using RemoveCheck = std::function<void(std::string_view path)>;
+
+/// How to delete.
+struct RemoveOptions {
+    bool recursive = false;  ///< a folder and everything in it
+    RemoveCheck check;       ///< none: no check beyond the store's own (read-only files)
+    bool dry_run = false;    ///< check and count only; nothing changes
 };
 
 /// A session's files. Thread-safe. Searches skip `.git`, `.gitignore`d paths and, for grep,
@@ -130,9 +155,15 @@ public:
                               std::optional<std::string_view> expected_sha256) = 0;
     /// write() without a compare-and-swap.
     WriteResult write(std::string_view path, std::string_view content) { return write(path, content, std::nullopt); }
-    /// Delete a file or (recursive) a folder; false if it did not exist.
-    virtual bool remove(std::string_view path, bool recursive) = 0;
-    /// A folder's entries, sorted by name. Throws FileStoreError (not_found, not_directory).
+    /// Delete a file or (recursive) a folder: every path it would remove is checked (the
+    /// options' check, read-only files, kMaxPathDepth, kMaxWalkEntries) before anything is
+    /// removed, so a refused delete removes nothing. Returns how many files and folders it
+    /// removed (or would, in a dry run); 0 if nothing was there.
+    virtual std::uint64_t remove(std::string_view path, const RemoveOptions& options) = 0;
+    /// remove() without a check; false if nothing was there.
+    bool remove(std::string_view path, bool recursive) { return remove(path, RemoveOptions{recursive, {}, false}) > 0; }
+    /// A folder's entries, sorted by name (names escaped as escape_file_name says). Throws
+    /// FileStoreError (not_found, not_directory).
     virtual std::vector<DirEntry> list(std::string_view path) = 0;
     /// Metadata of a path.
     virtual FileStat stat(std::string_view path) = 0;
@@ -166,8 +197,37 @@ std::shared_ptr<FileStore> make_memory_file_store();
 std::shared_ptr<FileStore> make_real_disk_file_store(const std::filesystem::path& root);
 
 /// The workspace-relative form of a path ("" for the root): strips "/" and "/workspace/",
-/// folds "." and duplicate slashes. Throws FileStoreError(invalid_path) for "..", NUL bytes,
-/// backslashes or an empty name.
+/// folds "." and duplicate slashes, writes `\xnn` escapes as `\xNN`. Throws
+/// FileStoreError(invalid_path) for "..", NUL bytes, a backslash that is not an escape of
+/// escape_file_name's form, an escape of a byte that is written plainly, bytes that are not
+/// UTF-8, or more than kMaxPathDepth components.
 std::string normalize_workspace_path(std::string_view path);
+
+/// A file name as the stores show it: valid UTF-8 is kept, the backslash and every byte that
+/// is not part of a well-formed UTF-8 sequence become `\xNN` (two upper-case hex digits).
+/// Reversible: unescape_file_name gives the bytes back, and each name has one escaped form.
+std::string escape_file_name(std::string_view raw);
+
+/// The bytes of a name escaped by escape_file_name (the input must be in that form).
+std::string unescape_file_name(std::string_view shown);
+
+/// While alive, this thread's file-store walks (glob, grep, a recursive delete, a streamed
+/// read) watch `flag` and stop with FileStoreError(cancelled) once it is true.
+class FileCancelScope {
+public:
+    /// Watch `flag` (null: nothing to watch).
+    explicit FileCancelScope(const std::atomic<bool>* flag);
+    /// Restore the previous flag.
+    ~FileCancelScope();
+    FileCancelScope(const FileCancelScope&) = delete;
+    FileCancelScope& operator=(const FileCancelScope&) = delete;
+    /// Whether the current flag is set.
+    static bool cancelled();
+    /// Throw FileStoreError(cancelled) naming `what` if the current flag is set.
+    static void throw_if_cancelled(std::string_view what);
+
+private:
+    const std::atomic<bool>* previous_;
+};
 
 }  // namespace agenthost

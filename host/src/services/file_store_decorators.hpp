@@ -27,7 +27,10 @@ public:
                       std::optional<std::string_view> expected) override {
         return inner_->write(path, content, expected);
     }
-    bool remove(std::string_view path, bool recursive) override { return inner_->remove(path, recursive); }
+    using FileStore::remove;
+    std::uint64_t remove(std::string_view path, const RemoveOptions& options) override {
+        return inner_->remove(path, options);
+    }
     std::vector<DirEntry> list(std::string_view path) override { return inner_->list(path); }
     FileStat stat(std::string_view path) override { return inner_->stat(path); }
     void seed(const InitialFileSpec& file) override { inner_->seed(file); }
@@ -44,8 +47,9 @@ protected:
 /// .git node_modules target dist build .venv venv .tox .gradle .next
 const std::vector<std::string>& default_write_blocklist();
 
-/// Refuses writes and deletes (not reads, not seeds) of any path with a component in
-/// `blocklist`, at any depth, compared case-insensitively: FileStoreError(denied).
+/// Refuses writes, seeds (initial files) and deletes (not reads) of any path with a component
+/// in `blocklist`, at any depth, compared case-insensitively: FileStoreError(denied). A delete
+/// is refused whole, before anything is removed, when anything it would remove is blocked.
 std::shared_ptr<FileStore> make_write_blocklist_store(std::shared_ptr<FileStore> inner,
                                                       std::vector<std::string> blocklist = default_write_blocklist());
 
@@ -54,8 +58,9 @@ using FileApprover = std::function<ApprovalGate::Verdict(ApprovalRequest request
 
 /// Asks `approver` before every write (action "write", summary "write <path>" or "create
 /// <path>", a unified diff as details, the path as key) and delete (action "delete"). The
-/// inner store's check_writable runs first, so a refused path is never asked about. A denial
-/// is FileStoreError(denied).
+/// inner store's check_writable (and, for a delete, a dry run of it) runs first, so a refused
+/// path is never asked about. A write of what the file already holds changes nothing and
+/// asks nothing. A denial is FileStoreError(denied) and leaves the disk as it was.
 std::shared_ptr<FileStore> make_approval_gating_store(std::shared_ptr<FileStore> inner, FileApprover approver);
 
 /// While alive, names the plugin on whose behalf this thread's file operations run (the

@@ -13,6 +13,7 @@ namespace {
 
 constexpr std::uint64_t kDefaultLimit = 200;
 constexpr std::uint64_t kMaxLimit = 1000;
+constexpr std::uint64_t kMaxReadBytes = 32u << 20;  // content one fs.read answers with at most
 
 const json::value* param(const json::value& params, std::string_view key) {
     const json::object* o = params.if_object();
@@ -53,9 +54,11 @@ std::size_t limit_param(const json::value& params) {
         std::clamp<std::uint64_t>(count_param(params, "limit").value_or(kDefaultLimit), 1, kMaxLimit));
 }
 
-/// Run a file-store operation, turning its errors into service errors.
+/// Run a file-store operation, turning its errors into service errors; its walks and reads
+/// stop when the call is interrupted.
 template <class Fn>
-json::value with_files(Fn&& fn) {
+json::value with_files(const ServiceRequest& req, Fn&& fn) {
+    FileCancelScope cancel(req.call.cancelled);
     try {
         return fn();
     } catch (const FileStoreError& e) {
@@ -63,6 +66,7 @@ json::value with_files(Fn&& fn) {
         ahp_status st = c == "not_found"                                ? AHP_NOT_FOUND
                         : c == "invalid_path" || c == "invalid_pattern" ? AHP_INVALID_ARGUMENT
                         : c == "read_only" || c == "denied"             ? AHP_DENIED
+                        : c == "cancelled"                              ? AHP_CANCELLED
                                                                         : AHP_ERROR;
         throw ServiceError(st, e.what());
     }
@@ -88,10 +92,11 @@ void refuse_session_data_change(const std::string& path) {
 }
 
 void add_reads(ServiceRouter& r, Session& s) {
-    r.add("fs.read", "fs.read", [&s](const json::value& p, ServiceRequest&) {
-        return with_files([&]() -> json::value {
+    r.add("fs.read", "fs.read", [&s](const json::value& p, ServiceRequest& req) {
+        return with_files(req, [&]() -> json::value {
             std::string path = service_string(p, "path");
-            ReadRange range{count_param(p, "offset").value_or(0), count_param(p, "limit"), count_param(p, "max_bytes")};
+            ReadRange range{count_param(p, "offset").value_or(0), count_param(p, "limit"),
+                            std::min(count_param(p, "max_bytes").value_or(kMaxReadBytes), kMaxReadBytes)};
             auto [store, where] = route(s, path);
             std::optional<FileContent> f = store->read_range(where, range);
             if (!f) throw ServiceError(AHP_NOT_FOUND, "no file '" + path + "' in the workspace");
@@ -105,8 +110,8 @@ void add_reads(ServiceRouter& r, Session& s) {
                                 {"truncated", f->truncated}};
         });
     });
-    r.add("fs.stat", "fs.read", [&s](const json::value& p, ServiceRequest&) {
-        return with_files([&]() -> json::value {
+    r.add("fs.stat", "fs.read", [&s](const json::value& p, ServiceRequest& req) {
+        return with_files(req, [&]() -> json::value {
             auto [store, where] = route(s, service_string(p, "path"));
             FileStat st = store->stat(where);
             return json::object{{"exists", st.exists},
@@ -116,8 +121,8 @@ void add_reads(ServiceRouter& r, Session& s) {
                                 {"mtime", st.exists ? json::value(format_rfc3339(st.mtime)) : json::value()}};
         });
     });
-    r.add("fs.list", "fs.read", [&s](const json::value& p, ServiceRequest&) {
-        return with_files([&]() -> json::value {
+    r.add("fs.list", "fs.read", [&s](const json::value& p, ServiceRequest& req) {
+        return with_files(req, [&]() -> json::value {
             std::vector<DirEntry> all = s.files()->list(optional_string(p, "path"));
             std::size_t from =
                 static_cast<std::size_t>(std::min<std::uint64_t>(count_param(p, "offset").value_or(0), all.size()));
@@ -130,17 +135,19 @@ void add_reads(ServiceRouter& r, Session& s) {
             return json::object{{"entries", std::move(entries)}, {"total", all.size()}};
         });
     });
-    r.add("fs.glob", "fs.read", [&s](const json::value& p, ServiceRequest&) {
-        return with_files([&]() -> json::value {
+    r.add("fs.glob", "fs.read", [&s](const json::value& p, ServiceRequest& req) {
+        return with_files(req, [&]() -> json::value {
             GlobResult g =
                 s.files()->glob(GlobQuery{service_string(p, "pattern"), optional_string(p, "path"), limit_param(p)});
             json::array paths;
             for (std::string& path : g.paths) paths.push_back(json::string(std::move(path)));
-            return json::object{{"paths", std::move(paths)}, {"truncated", g.truncated}};
+            json::object out{{"paths", std::move(paths)}, {"truncated", g.truncated}};
+            if (!g.stopped.empty()) out["stopped"] = g.stopped;
+            return out;
         });
     });
-    r.add("fs.grep", "fs.read", [&s](const json::value& p, ServiceRequest&) {
-        return with_files([&]() -> json::value {
+    r.add("fs.grep", "fs.read", [&s](const json::value& p, ServiceRequest& req) {
+        return with_files(req, [&]() -> json::value {
             GrepResult g = s.files()->grep(GrepQuery{service_string(p, "pattern"), optional_string(p, "path"),
                                                      optional_string(p, "glob"), bool_param(p, "case_insensitive"),
                                                      limit_param(p)});
@@ -149,15 +156,17 @@ void add_reads(ServiceRouter& r, Session& s) {
                 matches.push_back(
                     json::object{{"path", std::move(m.path)}, {"line", m.line}, {"text", std::move(m.text)}});
             }
-            return json::object{
+            json::object out{
                 {"matches", std::move(matches)}, {"files_searched", g.files_searched}, {"truncated", g.truncated}};
+            if (!g.stopped.empty()) out["stopped"] = g.stopped;
+            return out;
         });
     });
 }
 
 void add_writes(ServiceRouter& r, Session& s) {
     r.add("fs.write", "fs.write", [&s](const json::value& p, ServiceRequest& req) {
-        return with_files([&]() -> json::value {
+        return with_files(req, [&]() -> json::value {
             FileRequesterScope scope(req.plugin.id);
             refuse_session_data_change(service_string(p, "path"));
             std::string expected = optional_string(p, "expected_sha256");
@@ -168,7 +177,7 @@ void add_writes(ServiceRouter& r, Session& s) {
         });
     });
     r.add("fs.delete", "fs.write", [&s](const json::value& p, ServiceRequest& req) {
-        return with_files([&]() -> json::value {
+        return with_files(req, [&]() -> json::value {
             FileRequesterScope scope(req.plugin.id);
             refuse_session_data_change(service_string(p, "path"));
             return json::object{{"deleted", s.files()->remove(service_string(p, "path"), bool_param(p, "recursive"))}};

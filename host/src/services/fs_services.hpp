@@ -9,9 +9,10 @@
 // - `fs.delete` {path, recursive?} → {deleted: bool}. Blocklist + approval gate ("delete <path>" / "delete <path> recursively").
 // - `fs.list` {path, offset?, limit? (default 200, max 1000)} → {entries: [{name, is_dir, size}], total}. Sorted by name.
 // - `fs.stat` {path} → {exists, is_dir, size, read_only, mtime (RFC 3339)}.
-// - `fs.glob` {pattern (e.g. "src/**/*.cpp"), path?, limit? (default 200, max 1000)} → {paths: [...], truncated}. Skips .git and .gitignore'd paths.
-// - `fs.grep` {pattern (ECMAScript-ish regex), path?, glob?, case_insensitive?, limit? (default 200, max 1000)} → {matches: [{path, line (1-based), text (cut to 400 chars)}], files_searched, truncated}. Skips binary files, .git, and .gitignore'd paths. Goal: over 20,000 files / 200 MB within 1.5× of `grep -rn`.
+// - `fs.glob` {pattern (e.g. "src/**/*.cpp"), path?, limit? (default 200, max 1000)} → {paths: [...], truncated, stopped?}. Skips .git and .gitignore'd paths.
+// - `fs.grep` {pattern (ECMAScript-ish regex), path?, glob?, case_insensitive?, limit? (default 200, max 1000)} → {matches: [{path, line (1-based), text (cut to 400 chars)}], files_searched, truncated, stopped?}. Skips binary files, .git, and .gitignore'd paths. Goal: over 20,000 files / 200 MB within 1.5× of `grep -rn`.
 // - `workspace.info` {} (permission "exec") → {root: absolute host path of the workspace (for bash's cwd), display_root: "/workspace"}.
+// Bounds (docs/fs-services.md): paths of at most 128 components; fs.read content at most 32 MiB, streamed; walks stop at 128 levels, 200,000 entries or 2e8 matching steps and say so in `stopped`; a delete checks its whole tree first. Names that are not UTF-8 are `\xNN`-escaped both ways. An interrupted call stops its walk or read: AHP_CANCELLED.
 // Permissions (in the plugin manifest): fs.read, fs.stat, fs.list, fs.glob, fs.grep need "fs.read"; fs.write and fs.delete need "fs.write"; workspace.info needs "exec".
 #pragma once
 

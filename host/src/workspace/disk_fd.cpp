@@ -1,8 +1,10 @@
 #include "workspace/disk_fd.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -48,6 +50,38 @@ std::string read_fd(int fd, std::size_t size_hint, const std::string& display) {
         got += static_cast<std::size_t>(n);
     }
     out.resize(got);
+    return out;
+}
+
+void stream_fd(int fd, std::unique_ptr<char[]>& buffer, const std::function<bool(std::string_view)>& sink,
+               const std::string& display) {
+    constexpr std::size_t kChunk = 1u << 20;
+    if (!buffer) buffer = std::make_unique<char[]>(kChunk);
+    for (;;) {
+        FileCancelScope::throw_if_cancelled("reading '" + display + "'");
+        ssize_t n = ::read(fd, buffer.get(), kChunk);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw FileStoreError("io_error", "cannot read '" + display + "': " + std::strerror(errno));
+        if (n == 0 || !sink(std::string_view(buffer.get(), static_cast<std::size_t>(n)))) return;
+    }
+}
+
+std::vector<RawEntry> read_dir(UniqueFd fd, const std::string& display, std::size_t max, bool& more) {
+    more = false;
+    DIR* dir = ::fdopendir(fd.get());
+    if (!dir) throw FileStoreError("io_error", "cannot list '" + display + "': " + std::strerror(errno));
+    fd.release();
+    std::vector<RawEntry> out;
+    while (dirent* e = ::readdir(dir)) {
+        if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+        if (out.size() >= max) {
+            more = true;
+            break;
+        }
+        out.push_back(RawEntry{e->d_name, e->d_type});
+    }
+    ::closedir(dir);
+    std::sort(out.begin(), out.end());
     return out;
 }
 

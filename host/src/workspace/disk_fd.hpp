@@ -5,9 +5,13 @@
 
 #include <sys/stat.h>
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 namespace agenthost {
 
@@ -43,6 +47,23 @@ std::optional<struct stat> lstat_at(int dirfd, const std::string& name, const st
 
 /// The rest of the file from its current position. Throws FileStoreError(io_error).
 std::string read_fd(int fd, std::size_t size_hint, const std::string& display);
+
+/// Feed the rest of the file to `sink` in chunks of `buffer` (1 MiB, allocated on first use)
+/// until it returns false or the file ends, checking FileCancelScope before each chunk.
+/// Throws FileStoreError (io_error, cancelled).
+void stream_fd(int fd, std::unique_ptr<char[]>& buffer, const std::function<bool(std::string_view)>& sink,
+               const std::string& display);
+
+/// A raw directory entry: its name's bytes and d_type.
+struct RawEntry {
+    std::string name;
+    unsigned char type = 0;  ///< DT_DIR, DT_REG, DT_LNK, …, or DT_UNKNOWN
+    bool operator<(const RawEntry& other) const { return name < other.name; }
+};
+
+/// The entries of an open folder (not "." and ".."), sorted by name: at most `max` of them,
+/// with `more` set when it holds more. Takes the descriptor. Throws FileStoreError(io_error).
+std::vector<RawEntry> read_dir(UniqueFd fd, const std::string& display, std::size_t max, bool& more);
 
 /// A timespec as a system_clock time point.
 std::chrono::system_clock::time_point to_time_point(const timespec& ts);

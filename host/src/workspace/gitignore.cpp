@@ -1,5 +1,8 @@
 #include "workspace/gitignore.hpp"
 
+#include <algorithm>
+#include <utility>
+
 namespace agenthost {
 
 namespace {
@@ -36,11 +39,20 @@ bool match_class(std::string_view p, std::size_t pi, char c, std::size_t& next) 
     return matched != negate;
 }
 
-/// One segment (no '/') against one name: `*` and `?` with a single backtrack point, which
-/// is linear for `*` since segments cannot contain '/'.
-bool match_segment(std::string_view p, std::string_view s) {
+/// One segment (no '/') against one name: `*` and `?` with a single backtrack point (the last
+/// star), so at most |p| × |s| steps, each spent from `budget`.
+bool match_segment(std::string_view p, std::string_view s, MatchBudget* budget) {
     std::size_t pi = 0, si = 0, star_p = std::string_view::npos, star_s = 0;
+    std::uint64_t steps = 0;
+    struct Spend {  // charge the steps however the match ends
+        MatchBudget* budget;
+        std::uint64_t& steps;
+        void flush() {
+            if (budget && steps) budget->spend(std::exchange(steps, 0));
+        }
+    } spend{budget, steps};
     while (si < s.size()) {
+        if (++steps >= 4096) spend.flush();
         if (pi < p.size() && p[pi] == '*') {
             while (pi < p.size() && p[pi] == '*') ++pi;
             star_p = pi;
@@ -73,6 +85,7 @@ bool match_segment(std::string_view p, std::string_view s) {
             return false;
         }
     }
+    spend.flush();
     while (pi < p.size() && p[pi] == '*') ++pi;
     return pi == p.size();
 }
@@ -89,28 +102,55 @@ std::vector<std::string_view> split(std::string_view s) {
     return out;
 }
 
-bool match_segments(const std::vector<std::string_view>& p, std::size_t pi, const std::vector<std::string_view>& s,
-                    std::size_t si) {
-    while (pi < p.size()) {
-        if (p[pi] == "**") {
-            while (pi + 1 < p.size() && p[pi + 1] == "**") ++pi;  // a/**/**/b = a/**/b
-            if (pi + 1 == p.size()) return si < s.size();         // trailing **: anything below
-            for (std::size_t k = si; k <= s.size(); ++k) {
-                if (match_segments(p, pi + 1, s, k)) return true;
-            }
-            return false;
-        }
-        if (si >= s.size() || !match_segment(p[pi], s[si])) return false;
-        ++pi;
-        ++si;
-    }
-    return si == s.size();
-}
-
 }  // namespace
 
-bool glob_match(std::string_view pattern, std::string_view path) {
-    return match_segments(split(pattern), 0, split(path), 0);
+Glob::Glob(std::string_view pattern) {
+    for (std::string_view seg : split(pattern)) {
+        if (seg == "**" && !segments_.empty() && segments_.back() == "**") continue;  // a/**/**/b = a/**/b
+        segments_.emplace_back(seg);
+    }
+}
+
+bool Glob::match(std::string_view path, MatchBudget* budget) const {
+    // reach[i]: the path segments seen so far can be matched by pattern segments [0, i).
+    const std::size_t n = segments_.size();
+    std::vector<char> reach(n + 1, 0), next(n + 1, 0);
+    auto close = [&](std::vector<char>& r) {  // a non-trailing ** may match no segment
+        for (std::size_t i = 0; i + 1 < n; ++i) {
+            if (r[i] && segments_[i] == "**") r[i + 1] = 1;
+        }
+    };
+    reach[0] = 1;
+    close(reach);
+    std::size_t pos = 0;
+    while (pos <= path.size()) {
+        std::size_t slash = path.find('/', pos);
+        if (slash == std::string_view::npos) slash = path.size();
+        std::string_view seg = path.substr(pos, slash - pos);
+        pos = slash + 1;
+        std::fill(next.begin(), next.end(), 0);
+        bool any = false;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (!reach[i]) continue;
+            if (budget) budget->spend(1);
+            if (segments_[i] == "**") {
+                next[i] = 1;                   // ** takes this segment and maybe more
+                if (i + 1 == n) next[n] = 1;  // a trailing ** has taken at least one
+                any = true;
+            } else if (match_segment(segments_[i], seg, budget)) {
+                next[i + 1] = 1;
+                any = true;
+            }
+        }
+        if (!any) return false;
+        close(next);
+        reach.swap(next);
+    }
+    return reach[n] != 0;
+}
+
+bool glob_match(std::string_view pattern, std::string_view path, MatchBudget* budget) {
+    return Glob(pattern).match(path, budget);
 }
 
 bool has_glob_syntax(std::string_view pattern) {
@@ -144,11 +184,12 @@ GitignoreRules::GitignoreRules(std::string base, std::string_view text) : base_(
         if (line[0] == '/') line.remove_prefix(1);
         if (line.empty()) continue;
         r.pattern = std::string(line);
+        if (r.anchored) r.glob = Glob(r.pattern);
         rules_.push_back(std::move(r));
     }
 }
 
-GitignoreRules::Verdict GitignoreRules::match(std::string_view path, bool is_dir) const {
+GitignoreRules::Verdict GitignoreRules::match(std::string_view path, bool is_dir, MatchBudget* budget) const {
     std::string_view rel = path;
     if (!base_.empty()) {
         if (rel.size() <= base_.size() || rel.substr(0, base_.size()) != base_ || rel[base_.size()] != '/')
@@ -158,17 +199,17 @@ GitignoreRules::Verdict GitignoreRules::match(std::string_view path, bool is_dir
     std::string_view name = rel.substr(rel.rfind('/') == std::string_view::npos ? 0 : rel.rfind('/') + 1);
     for (auto it = rules_.rbegin(); it != rules_.rend(); ++it) {
         if (it->dir_only && !is_dir) continue;
-        if (it->anchored ? glob_match(it->pattern, rel) : match_segment(it->pattern, name)) {
+        if (it->anchored ? it->glob.match(rel, budget) : match_segment(it->pattern, name, budget)) {
             return it->negate ? Verdict::kInclude : Verdict::kIgnore;
         }
     }
     return Verdict::kNone;
 }
 
-bool IgnoreStack::ignored(std::string_view path, std::string_view name, bool is_dir) const {
+bool IgnoreStack::ignored(std::string_view path, std::string_view name, bool is_dir, MatchBudget* budget) const {
     if (is_dir && name == ".git") return true;
     for (auto it = stack_.rbegin(); it != stack_.rend(); ++it) {
-        GitignoreRules::Verdict v = it->match(path, is_dir);
+        GitignoreRules::Verdict v = it->match(path, is_dir, budget);
         if (v != GitignoreRules::Verdict::kNone) return v == GitignoreRules::Verdict::kIgnore;
     }
     return false;

@@ -52,9 +52,12 @@ std::vector<DirEntry> children_of(const FileMap& files, const std::string& p) {
 class MemoryCursor final : public TreeCursor {
 public:
     explicit MemoryCursor(const FileMap& files) : files_(files) {}
-    std::vector<Entry> entries() override {
+    std::vector<Entry> entries(std::size_t max, bool& more) override {
         std::vector<Entry> out;
-        for (DirEntry& e : children_of(files_, dir_)) out.push_back(Entry{std::move(e.name), e.is_dir});
+        std::vector<DirEntry> all = children_of(files_, dir_);
+        more = all.size() > max;
+        if (more) all.resize(max);
+        for (DirEntry& e : all) out.push_back(Entry{std::move(e.name), e.is_dir});
         return out;
     }
     bool enter(const std::string& name) override {
@@ -117,24 +120,41 @@ public:
         files_[p] = MemoryFile{std::string(content), Clock::now()};
         return WriteResult{created, content.size(), sha256_tag(content)};
     }
-    bool remove(std::string_view path, bool recursive) override {
+    std::uint64_t remove(std::string_view path, const RemoveOptions& options) override {
         std::string p = normalize_workspace_path(path);
         if (p.empty()) throw FileStoreError("denied", "refusing to delete the workspace root");
         std::lock_guard<std::mutex> lock(mu_);
+        auto check = [&](const std::string& q) {
+            if (options.check) options.check(q);
+            if (read_only_.count(q)) throw FileStoreError("read_only", "'" + q + "' is read-only, so it cannot be deleted");
+        };
         if (auto it = files_.find(p); it != files_.end()) {
-            if (read_only_.count(p)) throw FileStoreError("read_only", "'" + p + "' is read-only");
-            files_.erase(it);
-            return true;
+            check(p);
+            if (!options.dry_run) files_.erase(it);
+            return 1;
         }
-        if (!is_dir_in(files_, p)) return false;
-        if (!recursive) throw FileStoreError("is_directory", "'" + p + "' is a folder; pass recursive to delete it");
+        if (!is_dir_in(files_, p)) return 0;
+        if (!options.recursive)
+            throw FileStoreError("is_directory", "'" + p + "' is a folder; pass recursive to delete it");
         std::string prefix = p + "/";
+        std::set<std::string> removed{p};  // every file and folder, each checked before any is removed
+        check(p);
         for (auto it = files_.lower_bound(prefix);
              it != files_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
-            if (read_only_.count(it->first)) throw FileStoreError("read_only", "'" + it->first + "' is read-only");
+            for (std::size_t slash = it->first.find('/', prefix.size()); slash != std::string::npos;
+                 slash = it->first.find('/', slash + 1)) {
+                if (removed.insert(it->first.substr(0, slash)).second) check(it->first.substr(0, slash));
+            }
+            removed.insert(it->first);
+            check(it->first);
+            if (removed.size() > kMaxWalkEntries) {
+                throw FileStoreError("too_large", "'" + p + "' holds more than " + std::to_string(kMaxWalkEntries) +
+                                                      " files and folders, the most one delete removes; nothing was "
+                                                      "deleted");
+            }
         }
-        files_.erase(files_.lower_bound(prefix), files_.lower_bound(p + "0"));  // '0' follows '/'
-        return true;
+        if (!options.dry_run) files_.erase(files_.lower_bound(prefix), files_.lower_bound(p + "0"));  // '0' follows '/'
+        return removed.size();
     }
     std::vector<DirEntry> list(std::string_view path) override {
         std::string p = normalize_workspace_path(path);

@@ -1,6 +1,7 @@
 // The real-disk store: a workspace folder on the host. Every path is resolved from a handle on
 // the root, one component at a time with O_NOFOLLOW, so no symlink is ever followed — not one
-// that was there at the start, nor one created mid-session by another process.
+// that was there at the start, nor one created mid-session by another process. Names on disk
+// that are not UTF-8 are shown escaped (escape_file_name) and unescaped on the way back.
 #include <agenthost/workspace.hpp>
 
 #include "workspace/disk_fd.hpp"
@@ -28,19 +29,30 @@ namespace {
 
 constexpr int kDirFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 constexpr int kFileFlags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
-constexpr std::size_t kChunk = 1u << 20;
 constexpr std::size_t kHashCacheSize = 256;
 
+/// The components of a resolved path, as the bytes of the names on disk.
 std::vector<std::string> split_path(const std::string& rel) {
     std::vector<std::string> out;
     std::size_t pos = 0;
     while (pos < rel.size()) {
         std::size_t slash = rel.find('/', pos);
         if (slash == std::string::npos) slash = rel.size();
-        out.push_back(rel.substr(pos, slash - pos));
+        out.push_back(unescape_file_name(std::string_view(rel).substr(pos, slash - pos)));
         pos = slash + 1;
     }
     return out;
+}
+
+std::string join(const std::string& dir, const std::string& name) {
+    return dir.empty() ? name : dir + "/" + name;
+}
+
+/// Whether a directory entry is a folder (never following a symlink).
+bool entry_is_dir(int dirfd, const RawEntry& e, const std::string& display) {
+    if (e.type != DT_UNKNOWN) return e.type == DT_DIR;
+    std::optional<struct stat> st = lstat_at(dirfd, e.name, display);
+    return st && S_ISDIR(st->st_mode);
 }
 
 [[noreturn]] void refuse_symlink(const std::string& display) {
@@ -49,59 +61,42 @@ std::vector<std::string> split_path(const std::string& rel) {
                                        "could lead outside the workspace");
 }
 
-/// The names in an open folder (not "." and ".."), sorted. Takes the descriptor.
-std::vector<std::pair<std::string, unsigned char>> read_dir(UniqueFd fd, const std::string& display) {
-    DIR* dir = ::fdopendir(fd.get());
-    if (!dir) throw FileStoreError("io_error", "cannot list '" + display + "': " + std::strerror(errno));
-    fd.release();
-    std::vector<std::pair<std::string, unsigned char>> out;
-    while (dirent* e = ::readdir(dir)) {
-        if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
-        out.emplace_back(e->d_name, e->d_type);
-    }
-    ::closedir(dir);
-    std::sort(out.begin(), out.end());
-    return out;
-}
-
-/// Walks the workspace for searches with a stack of folder handles.
+/// Walks the workspace for searches with a stack of folder handles; names are escaped.
 class DiskCursor final : public TreeCursor {
 public:
     explicit DiskCursor(int root_fd) { stack_.push_back(dup_fd(root_fd)); }
-    std::vector<Entry> entries() override {
+    std::vector<Entry> entries(std::size_t max, bool& more) override {
+        more = false;
         UniqueFd self(::openat(top(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
         if (!self.valid()) return {};
         std::vector<Entry> out;
-        for (auto& [name, type] : read_dir(std::move(self), "a folder being searched")) {
+        for (RawEntry& e : read_dir(std::move(self), "a folder being searched", max, more)) {
+            unsigned char type = e.type;
             if (type == DT_UNKNOWN) {
                 struct stat st {};
-                if (::fstatat(top(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+                if (::fstatat(top(), e.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
                 type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ? DT_REG : DT_UNKNOWN;
             }
-            if (type == DT_DIR || type == DT_REG) out.push_back(Entry{name, type == DT_DIR});
+            if (type == DT_DIR || type == DT_REG) out.push_back(Entry{escape_file_name(e.name), type == DT_DIR});
         }
         return out;
     }
     bool enter(const std::string& name) override {
-        UniqueFd fd(::openat(top(), name.c_str(), kDirFlags));
+        UniqueFd fd(::openat(top(), unescape_file_name(name).c_str(), kDirFlags));
         if (!fd.valid()) return false;
         stack_.push_back(std::move(fd));
         return true;
     }
     void leave() override { stack_.pop_back(); }
     bool read(const std::string& name, const Sink& sink) override {
-        UniqueFd fd(::openat(top(), name.c_str(), kFileFlags));
+        UniqueFd fd(::openat(top(), unescape_file_name(name).c_str(), kFileFlags));
         struct stat st {};
         if (!fd.valid() || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
-        if (!buffer_) buffer_ = std::make_unique<char[]>(kChunk);
-        std::uint64_t total = 0;
-        for (;;) {
-            ssize_t n = ::read(fd.get(), buffer_.get(), kChunk);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) break;
-            total += static_cast<std::uint64_t>(n);
-            if (!sink(std::string_view(buffer_.get(), static_cast<std::size_t>(n)))) break;
-            if (total >= static_cast<std::uint64_t>(st.st_size)) break;  // saves a read that would return 0
+        try {
+            stream_fd(fd.get(), buffer_, sink, name);
+        } catch (const FileStoreError& e) {
+            if (e.code() == "cancelled") throw;
+            return false;  // unreadable: skipped as if it were not there
         }
         return true;
     }
@@ -110,6 +105,13 @@ private:
     int top() const { return stack_.back().get(); }
     std::vector<UniqueFd> stack_;
     std::unique_ptr<char[]> buffer_;
+};
+
+/// What a recursive delete will remove, found before anything is removed.
+struct RemovalNode {
+    std::string name;  // bytes on disk
+    bool is_dir = false;
+    std::vector<RemovalNode> children;
 };
 
 class RealDiskFileStore final : public FileStore {
@@ -158,11 +160,13 @@ public:
         if (!fd.valid()) return std::nullopt;
         struct stat st {};
         ::fstat(fd.get(), &st);
-        std::string data = read_fd(fd.get(), static_cast<std::size_t>(st.st_size), rel);
         HashKey key = hash_key(st);
         std::optional<std::string> known = cached_hash(key);
-        FileContent content = slice_lines(data, range, known);
-        if (!known && data.size() == static_cast<std::size_t>(st.st_size)) remember_hash(st, key, content.sha256);
+        LineSlicer slicer(range, !known);  // one pass, keeping only the lines asked for
+        std::unique_ptr<char[]> buffer;
+        stream_fd(fd.get(), buffer, [&](std::string_view chunk) { return slicer.feed(chunk), true; }, rel);
+        FileContent content = slicer.finish(known);
+        if (!known && content.size == static_cast<std::uint64_t>(st.st_size)) remember_hash(st, key, content.sha256);
         return content;
     }
 
@@ -181,7 +185,10 @@ public:
             UniqueFd fd = old ? open_file(at) : UniqueFd();
             if (!fd.valid())
                 throw FileStoreError("conflict", "conflict: " + rel + " no longer exists since it was read");
-            if (sha256_tag(read_fd(fd.get(), static_cast<std::size_t>(old->st_size), rel)) != *expected) {
+            Sha256 hash;
+            std::unique_ptr<char[]> buffer;
+            stream_fd(fd.get(), buffer, [&](std::string_view chunk) { return hash.update(chunk), true; }, rel);
+            if (hash.tag() != *expected) {
                 throw FileStoreError("conflict", "conflict: " + rel + " changed since it was read");
             }
         }
@@ -189,28 +196,38 @@ public:
         return WriteResult{!old, content.size(), sha256_tag(content)};
     }
 
-    bool remove(std::string_view path, bool recursive) override {
+    std::uint64_t remove(std::string_view path, const RemoveOptions& options) override {
         std::string rel = resolve_path(path);
         if (rel.empty()) throw FileStoreError("denied", "refusing to delete the workspace root");
         std::lock_guard<std::mutex> lock(mu_);
         std::optional<Located> at = locate(rel, false);
-        if (!at) return false;
+        if (!at) return 0;
         std::optional<struct stat> st = lstat_at(at->dir.get(), at->name, rel);
-        if (!st) return false;
+        if (!st) return 0;
         if (!S_ISDIR(st->st_mode)) {  // a file, or a symlink itself (never its target)
-            if (read_only_.count(rel)) throw FileStoreError("read_only", "'" + rel + "' is read-only");
+            check_removable(rel, options);
+            if (options.dry_run) return 1;
             if (::unlinkat(at->dir.get(), at->name.c_str(), 0) != 0 && errno != ENOENT) {
                 throw FileStoreError("io_error", "cannot delete '" + rel + "': " + std::strerror(errno));
             }
-            return true;
+            return 1;
         }
-        if (!recursive) throw FileStoreError("is_directory", "'" + rel + "' is a folder; pass recursive to delete it");
-        if (auto it = read_only_.lower_bound(rel + "/"); it != read_only_.end() && it->rfind(rel + "/", 0) == 0) {
-            throw FileStoreError("read_only",
-                                 "'" + *it + "' is read-only, so its folder '" + rel + "' cannot be deleted");
+        if (!options.recursive)
+            throw FileStoreError("is_directory", "'" + rel + "' is a folder; pass recursive to delete it");
+        RemovalNode root{at->name, true, {}};
+        std::uint64_t count = 1;
+        check_removable(rel, options);
+        plan_removal(at->dir.get(), root, rel, split_path(rel).size(), options, count);
+        if (options.dry_run) return count;
+        std::uint64_t done = 0;
+        try {
+            remove_planned(at->dir.get(), root, rel, done);
+        } catch (const FileStoreError& e) {
+            throw FileStoreError(e.code(), std::string(e.what()) + " (" + std::to_string(done) + " of " +
+                                               std::to_string(count) + " files and folders of '" + rel +
+                                               "' were deleted; the rest remain)");
         }
-        remove_tree(at->dir.get(), at->name, rel);
-        return true;
+        return count;
     }
 
     std::vector<DirEntry> list(std::string_view path) override {
@@ -219,12 +236,15 @@ public:
         int fd = dir.get();
         std::vector<DirEntry> out;
         UniqueFd self = dup_fd(fd);
-        for (auto& [name, type] : read_dir(std::move(self), rel.empty() ? "/" : rel)) {
-            std::optional<struct stat> st = lstat_at(fd, name, name);
+        bool more = false;
+        for (RawEntry& e : read_dir(std::move(self), rel.empty() ? "/" : rel, SIZE_MAX, more)) {
+            std::string name = escape_file_name(e.name);
+            std::optional<struct stat> st = lstat_at(fd, e.name, name);
             if (!st) continue;  // deleted meanwhile
             bool is_dir = S_ISDIR(st->st_mode);
-            out.push_back(DirEntry{name, is_dir, is_dir ? 0 : static_cast<std::uint64_t>(st->st_size)});
+            out.push_back(DirEntry{std::move(name), is_dir, is_dir ? 0 : static_cast<std::uint64_t>(st->st_size)});
         }
+        std::sort(out.begin(), out.end(), [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
         return out;
     }
 
@@ -281,7 +301,7 @@ private:
         std::string shown;
         for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
             int cur = held.valid() ? held.get() : root_fd_.get();
-            shown += (shown.empty() ? "" : "/") + parts[i];
+            shown = join(shown, escape_file_name(parts[i]));
             UniqueFd next(::openat(cur, parts[i].c_str(), kDirFlags));
             if (!next.valid() && errno == ENOENT && create) {
                 if (::mkdirat(cur, parts[i].c_str(), 0777) != 0 && errno != EEXIST) {
@@ -355,26 +375,64 @@ private:
         if (::renameat(at.dir.get(), tmp.c_str(), at.dir.get(), at.name.c_str()) != 0) fail("cannot replace");
     }
 
-    /// Delete a folder and everything in it without following any symlink.
-    void remove_tree(int parent, const std::string& name, const std::string& shown) {
-        UniqueFd dir(::openat(parent, name.c_str(), kDirFlags));
-        if (!dir.valid()) throw_open_error(parent, name, shown, errno);
-        for (auto& [child, type] : read_dir(dup_fd(dir.get()), shown)) {
-            bool is_dir = type == DT_DIR;
-            if (type == DT_UNKNOWN) {
-                std::optional<struct stat> st = lstat_at(dir.get(), child, shown + "/" + child);
-                is_dir = st && S_ISDIR(st->st_mode);
+    /// Refuse the delete of `rel` if the options' check or a read-only file says so.
+    void check_removable(const std::string& rel, const RemoveOptions& options) const {
+        if (options.check) options.check(rel);
+        if (read_only_.count(rel)) throw FileStoreError("read_only", "'" + rel + "' is read-only, so it cannot be deleted");
+    }
+
+    /// Find and check everything in folder `node` (inside `parent`) before anything is removed:
+    /// the options' check and read-only files for every path, kMaxPathDepth and
+    /// kMaxWalkEntries for the whole. Never follows a symlink.
+    void plan_removal(int parent, RemovalNode& node, const std::string& shown, std::size_t depth,
+                      const RemoveOptions& options, std::uint64_t& count) const {
+        FileCancelScope::throw_if_cancelled("the delete");
+        UniqueFd dir(::openat(parent, node.name.c_str(), kDirFlags));
+        if (!dir.valid()) throw_open_error(parent, node.name, shown, errno);
+        bool more = false;
+        for (RawEntry& e : read_dir(dup_fd(dir.get()), shown, kMaxWalkEntries + 1 - count, more)) {
+            std::string child = join(shown, escape_file_name(e.name));
+            bool is_dir = entry_is_dir(dir.get(), e, child);
+            if (++count > kMaxWalkEntries) more = true;
+            if (more) break;
+            check_removable(child, options);
+            node.children.push_back(RemovalNode{std::move(e.name), is_dir, {}});
+            if (!is_dir) continue;
+            if (depth + 1 > kMaxPathDepth) {
+                throw FileStoreError("too_large", "'" + std::string(cut_utf8(child, 300)) + "…' is more than " +
+                                                      std::to_string(kMaxPathDepth) +
+                                                      " folder levels deep, deeper than a delete goes; nothing was "
+                                                      "deleted");
             }
-            if (is_dir)
-                remove_tree(dir.get(), child, shown + "/" + child);
-            else if (::unlinkat(dir.get(), child.c_str(), 0) != 0 && errno != ENOENT) {
-                throw FileStoreError("io_error",
-                                     "cannot delete '" + shown + "/" + child + "': " + std::strerror(errno));
+            plan_removal(dir.get(), node.children.back(), child, depth + 1, options, count);
+        }
+        if (more) {
+            throw FileStoreError("too_large", "'" + shown + "' holds more than " + std::to_string(kMaxWalkEntries) +
+                                                  " files and folders, the most one delete removes; nothing was "
+                                                  "deleted");
+        }
+    }
+
+    /// Remove what plan_removal found, deepest first; an entry added meanwhile makes its folder's
+    /// removal fail rather than be deleted unchecked.
+    void remove_planned(int parent, const RemovalNode& node, const std::string& shown, std::uint64_t& done) const {
+        FileCancelScope::throw_if_cancelled("the delete of '" + shown + "'");
+        if (node.is_dir) {
+            UniqueFd dir(::openat(parent, node.name.c_str(), kDirFlags));
+            if (!dir.valid()) throw_open_error(parent, node.name, shown, errno);
+            for (const RemovalNode& child : node.children) {
+                remove_planned(dir.get(), child, join(shown, escape_file_name(child.name)), done);
             }
         }
-        if (::unlinkat(parent, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) {
-            throw FileStoreError("io_error", "cannot delete folder '" + shown + "': " + std::strerror(errno));
+        if (::unlinkat(parent, node.name.c_str(), node.is_dir ? AT_REMOVEDIR : 0) != 0 && errno != ENOENT) {
+            int err = errno;
+            if (err == ENOTEMPTY || err == EEXIST) {
+                throw FileStoreError("conflict", "'" + shown + "' changed while it was being deleted (something was "
+                                                               "added to it), so it was kept");
+            }
+            throw FileStoreError("io_error", "cannot delete '" + shown + "': " + std::strerror(err));
         }
+        ++done;
     }
 
     /// What identifies one version of a file for the hash cache.

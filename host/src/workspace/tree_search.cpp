@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 namespace agenthost {
@@ -16,7 +17,6 @@ namespace {
 
 constexpr std::size_t kMaxLineText = 400;         // bytes of a matching line returned
 constexpr std::size_t kMaxLineCarry = 64u << 20;  // a "line" longer than this ends the file's scan
-constexpr std::size_t kMaxGitignore = 1u << 20;   // larger .gitignore files are read up to here
 
 std::string join(std::string_view dir, std::string_view name) {
     return dir.empty() ? std::string(name) : std::string(dir) + '/' + std::string(name);
@@ -34,66 +34,151 @@ std::vector<std::string> components(std::string_view path) {
     return out;
 }
 
-/// Walks a tree depth-first, handing each file not ignored to a callback.
+/// A glob of GlobQuery's form, split once: a pattern without '/' matches the last segment.
+class SearchGlob {
+public:
+    explicit SearchGlob(std::string_view pattern)
+        : glob_(strip(pattern)), name_only_(!anchored(pattern) && strip(pattern).find('/') == std::string_view::npos) {
+        if (pattern.size() > kMaxGlobPatternBytes) {
+            throw FileStoreError("invalid_pattern", "the glob pattern has " + std::to_string(pattern.size()) +
+                                                        " bytes; at most " + std::to_string(kMaxGlobPatternBytes) +
+                                                        " are accepted");
+        }
+    }
+    bool match(std::string_view relative_path, MatchBudget* budget) const {
+        if (name_only_) {
+            std::size_t slash = relative_path.rfind('/');
+            if (slash != std::string_view::npos) relative_path.remove_prefix(slash + 1);
+        }
+        return glob_.match(relative_path, budget);
+    }
+
+private:
+    static std::string_view lead(std::string_view p) {
+        while (p.substr(0, 2) == "./") p.remove_prefix(2);
+        return p;
+    }
+    static bool anchored(std::string_view p) { return !lead(p).empty() && lead(p)[0] == '/'; }
+    static std::string_view strip(std::string_view p) { return anchored(p) ? lead(p).substr(1) : lead(p); }
+
+    Glob glob_;
+    bool name_only_;
+};
+
+/// Walks a tree depth-first, handing each file not ignored to a callback, within WalkLimits:
+/// it goes no deeper than max_depth, stops after max_entries entries or when matching has
+/// spent max_match_steps, and says so; it notices FileCancelScope's flag at every entry.
 class Walker {
 public:
     /// Gets (workspace path, path relative to the search folder, name); false stops the walk.
     using OnFile = std::function<bool(const std::string& path, const std::string& relative, const std::string& name)>;
 
-    Walker(TreeCursor& cursor, OnFile on_file) : cursor_(cursor), on_file_(std::move(on_file)) {}
+    Walker(TreeCursor& cursor, const WalkLimits& limits, OnFile on_file)
+        : cursor_(cursor), limits_(limits), budget_(limits.max_match_steps), on_file_(std::move(on_file)) {}
 
-    void run(const SearchStart& start) {
+    /// The budget matching spends from (a callback's globs too).
+    MatchBudget* budget() { return &budget_; }
+
+    /// Walk from `start`; returns why it stopped early ("" if it saw everything).
+    std::string run(const SearchStart& start) {
         std::vector<std::string> parts = components(start.path);
         std::size_t folders = start.is_dir ? parts.size() : parts.size() - 1;
-        load_gitignore("");
         std::string dir;
-        for (std::size_t i = 0; i < folders; ++i) {
-            if (!cursor_.enter(parts[i])) throw FileStoreError("not_found", "no folder '" + join(dir, parts[i]) + "'");
-            dir = join(dir, parts[i]);
-            load_gitignore(dir);
+        try {
+            load_gitignore("");
+            for (std::size_t i = 0; i < folders; ++i) {
+                if (!cursor_.enter(parts[i]))
+                    throw FileStoreError("not_found", "no folder '" + join(dir, parts[i]) + "'");
+                dir = join(dir, parts[i]);
+                load_gitignore(dir);
+            }
+            if (start.is_dir)
+                visit(dir, "", folders);
+            else
+                on_file_(start.path, parts.back(), parts.back());
+        } catch (const MatchBudget::Exhausted&) {
+            stopped_ = "stopped at " + std::to_string(budget_.total()) +
+                       " steps of pattern matching (the most one search may spend) in '" + shown(current_) +
+                       "'; use a simpler pattern or a narrower path";
         }
-        if (start.is_dir)
-            visit(dir, "");
-        else
-            on_file_(start.path, parts.back(), parts.back());
+        return stopped_;
     }
 
 private:
+    static constexpr std::size_t kMaxGitignore = 1u << 20;       // larger .gitignore files are read up to here
+    static constexpr std::size_t kMaxGitignoreTotal = 8u << 20;  // .gitignore text held during one walk
+
+    static std::string shown(const std::string& dir) { return dir.empty() ? "/" : std::string(cut_utf8(dir, 300)); }
+
     void load_gitignore(const std::string& dir) {
+        FileCancelScope::throw_if_cancelled("the search");
         std::string text;
-        bool ok = cursor_.read(".gitignore", [&](std::string_view chunk) {
-            text.append(chunk.substr(0, std::min(chunk.size(), kMaxGitignore - text.size())));
-            return text.size() < kMaxGitignore;
+        std::size_t room = std::min(kMaxGitignore, kMaxGitignoreTotal - std::min(kMaxGitignoreTotal, ignore_bytes_));
+        bool ok = room > 0 && cursor_.read(".gitignore", [&](std::string_view chunk) {
+            text.append(chunk.substr(0, std::min(chunk.size(), room - text.size())));
+            return text.size() < room;
         });
-        if (ok)
-            ignores_.push(GitignoreRules(dir, text));
-        else
-            ignores_.push(GitignoreRules(dir, ""));
+        ignore_bytes_ += text.size();
+        ignore_sizes_.push_back(text.size());
+        ignores_.push(GitignoreRules(dir, ok ? text : ""));
+    }
+
+    void unload_gitignore() {
+        ignores_.pop();
+        ignore_bytes_ -= ignore_sizes_.back();
+        ignore_sizes_.pop_back();
     }
 
     /// Returns false once the walk should stop.
-    bool visit(const std::string& dir, const std::string& relative) {
-        for (const TreeCursor::Entry& e : cursor_.entries()) {
+    bool visit(const std::string& dir, const std::string& relative, std::size_t depth) {
+        current_ = dir;
+        FileCancelScope::throw_if_cancelled("the search");
+        bool more = false;
+        std::vector<TreeCursor::Entry> entries = cursor_.entries(limits_.max_entries - entries_, more);
+        for (const TreeCursor::Entry& e : entries) {
+            FileCancelScope::throw_if_cancelled("the search");
+            ++entries_;
             std::string path = join(dir, e.name);
-            if (ignores_.ignored(path, e.name, e.is_dir)) continue;
+            if (ignores_.ignored(path, e.name, e.is_dir, &budget_)) continue;
             std::string rel = join(relative, e.name);
             if (!e.is_dir) {
                 if (!on_file_(path, rel, e.name)) return false;
                 continue;
             }
+            if (depth + 1 > limits_.max_depth) {
+                if (stopped_.empty()) {
+                    stopped_ = "stopped at depth " + std::to_string(limits_.max_depth) +
+                               " (the deepest a search goes): '" + shown(path) + "' was not searched";
+                }
+                continue;
+            }
             if (!cursor_.enter(e.name)) continue;  // vanished or not a plain folder: skipped
             load_gitignore(path);
-            bool go_on = visit(path, rel);
-            ignores_.pop();
+            bool go_on = visit(path, rel, depth + 1);
+            current_ = dir;
+            unload_gitignore();
             cursor_.leave();
             if (!go_on) return false;
+        }
+        if (more) {
+            stopped_ = "stopped at " + std::to_string(limits_.max_entries) +
+                       " files and folders (the most one search visits) in '" + shown(dir) +
+                       "'; search a narrower path";
+            return false;
         }
         return true;
     }
 
     TreeCursor& cursor_;
+    const WalkLimits& limits_;
+    MatchBudget budget_;
     OnFile on_file_;
     IgnoreStack ignores_;
+    std::vector<std::size_t> ignore_sizes_;
+    std::size_t ignore_bytes_ = 0;
+    std::size_t entries_ = 0;
+    std::string current_;  // the folder being walked, for messages
+    std::string stopped_;
 };
 
 /// Where a `{…}` repeat starting at re[i] ends (one past '}') and whether its minimum is 0;
@@ -258,7 +343,7 @@ private:
             }
             std::string_view line = text.substr(line_start, line_end - line_start);
             if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-            out_.matches.push_back(GrepMatch{path, line_ + 1, std::string(cut_utf8(line, kMaxLineText))});
+            out_.matches.push_back(GrepMatch{path, line_ + 1, repair_utf8(cut_utf8(line, kMaxLineText))});
             ++line_;
             pos = counted = std::min(line_end + 1, n);
         }
@@ -293,29 +378,27 @@ private:
 }  // namespace
 
 bool search_glob_match(std::string_view pattern, std::string_view relative_path) {
-    while (pattern.substr(0, 2) == "./") pattern.remove_prefix(2);
-    if (!pattern.empty() && pattern[0] == '/') return glob_match(pattern.substr(1), relative_path);
-    if (pattern.find('/') == std::string_view::npos) {
-        std::size_t slash = relative_path.rfind('/');
-        return glob_match(pattern, slash == std::string_view::npos ? relative_path : relative_path.substr(slash + 1));
-    }
-    return glob_match(pattern, relative_path);
+    return SearchGlob(pattern).match(relative_path, nullptr);
 }
 
-GlobResult tree_glob(TreeCursor& cursor, const SearchStart& start, const GlobQuery& query) {
+GlobResult tree_glob(TreeCursor& cursor, const SearchStart& start, const GlobQuery& query, const WalkLimits& limits) {
     if (query.pattern.empty()) throw FileStoreError("invalid_pattern", "the glob pattern is empty");
     if (!start.is_dir) throw FileStoreError("not_directory", "'" + start.path + "' is a file, not a folder to search");
+    SearchGlob glob(query.pattern);
     GlobResult out;
-    Walker(cursor, [&](const std::string& path, const std::string& rel, const std::string&) {
-        if (!search_glob_match(query.pattern, rel)) return true;
+    MatchBudget* budget = nullptr;
+    Walker walker(cursor, limits, [&](const std::string& path, const std::string& rel, const std::string&) {
+        if (!glob.match(rel, budget)) return true;
         if (out.paths.size() >= query.limit) return !(out.truncated = true);
         out.paths.push_back(path);
         return true;
-    }).run(start);
+    });
+    budget = walker.budget();
+    out.stopped = walker.run(start);
     return out;
 }
 
-GrepResult tree_grep(TreeCursor& cursor, const SearchStart& start, const GrepQuery& query) {
+GrepResult tree_grep(TreeCursor& cursor, const SearchStart& start, const GrepQuery& query, const WalkLimits& limits) {
     RE2::Options options;
     options.set_log_errors(false);
     options.set_never_nl(true);  // a match never spans lines
@@ -323,13 +406,18 @@ GrepResult tree_grep(TreeCursor& cursor, const SearchStart& start, const GrepQue
     options.set_max_mem(64 << 20);
     RE2 re("(?m)" + query.pattern, options);
     if (!re.ok()) throw FileStoreError("invalid_pattern", "invalid regex '" + query.pattern + "': " + re.error());
+    std::optional<SearchGlob> glob;
+    if (!query.glob.empty()) glob.emplace(query.glob);
     GrepResult out;
     LineScanner scanner(re, query.case_insensitive ? std::vector<std::string>{} : required_literals(query.pattern), out,
                         query.limit);
-    Walker(cursor, [&](const std::string& path, const std::string& rel, const std::string& name) {
-        if (!query.glob.empty() && !search_glob_match(query.glob, rel)) return true;
+    MatchBudget* budget = nullptr;
+    Walker walker(cursor, limits, [&](const std::string& path, const std::string& rel, const std::string& name) {
+        if (glob && !glob->match(rel, budget)) return true;
         return scanner.scan(cursor, name, path);
-    }).run(start);
+    });
+    budget = walker.budget();
+    out.stopped = walker.run(start);
     return out;
 }
 

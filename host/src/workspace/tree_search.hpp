@@ -23,8 +23,9 @@ public:
     using Sink = std::function<bool(std::string_view chunk)>;
 
     virtual ~TreeCursor() = default;
-    /// The current folder's files and folders, sorted by name.
-    virtual std::vector<Entry> entries() = 0;
+    /// The current folder's files and folders, sorted by name: at most `max` of them (and
+    /// `more` set) when it holds more. Names are escaped as escape_file_name says.
+    virtual std::vector<Entry> entries(std::size_t max, bool& more) = 0;
     /// Step into a child folder; false if it cannot be opened.
     virtual bool enter(const std::string& name) = 0;
     /// Step back out of the folder entered last.
@@ -39,13 +40,23 @@ struct SearchStart {
     bool is_dir = true;
 };
 
+/// How far a walk may go; a walk that reaches a limit stops and says where ("stopped at …").
+struct WalkLimits {
+    std::size_t max_depth = kMaxPathDepth;        ///< folder levels below the workspace root
+    std::size_t max_entries = kMaxWalkEntries;    ///< files and folders visited
+    std::uint64_t max_match_steps = kMaxMatchSteps;  ///< glob and .gitignore matching work
+};
+
 /// Files under `start` (a folder) whose path relative to it matches `query.pattern`, in tree
 /// order (sorted by name within each folder). The cursor starts at the workspace root.
-GlobResult tree_glob(TreeCursor& cursor, const SearchStart& start, const GlobQuery& query);
+/// Throws FileStoreError (invalid_pattern; cancelled when FileCancelScope's flag is set).
+GlobResult tree_glob(TreeCursor& cursor, const SearchStart& start, const GlobQuery& query,
+                     const WalkLimits& limits = {});
 
 /// Lines matching `query.pattern` in the text files under `start` (or in that one file).
-/// Throws FileStoreError(invalid_pattern) for a bad regex.
-GrepResult tree_grep(TreeCursor& cursor, const SearchStart& start, const GrepQuery& query);
+/// Throws FileStoreError(invalid_pattern) for a bad regex, cancelled as tree_glob.
+GrepResult tree_grep(TreeCursor& cursor, const SearchStart& start, const GrepQuery& query,
+                     const WalkLimits& limits = {});
 
 /// Whether a path relative to a search folder matches a glob of GlobQuery's form.
 bool search_glob_match(std::string_view pattern, std::string_view relative_path);
