@@ -107,7 +107,6 @@ struct Runtime::Impl {
         if (!options.resume && store->exists(id)) {
             throw UsageError("session '" + id + "' already exists; resume it instead of creating it");
         }
-        OpenedSession opened = store->open(id, !options.resume);
         auto slot = std::make_unique<SessionSlot>();
         // ApprovalGating(WriteBlocklist(store)). Only a store on the host's disk asks before
         // writes: an in-memory workspace changes nothing outside the process. The gate is made
@@ -120,6 +119,16 @@ struct Runtime::Impl {
                 return gated->gate->decide(std::move(r), plugin);
             });
         }
+        for (const auto& list : {harness_files, options.initial_files}) {
+            for (const InitialFileSpec& f : list) {
+                try {  // through the blocklist: an initial file never lands in .git, node_modules, …
+                    files->check_writable(f.path);
+                } catch (const FileStoreError& e) {
+                    throw ConfigError("initial file '" + f.path + "' cannot be placed: " + e.what());
+                }
+            }
+        }
+        OpenedSession opened = store->open(id, !options.resume);
         bool fresh = opened.events.empty();
         slot->session = std::make_unique<Session>(id, std::move(opened.log), std::move(opened.events), files);
         slot->session->set_data_files(data_store(id));
