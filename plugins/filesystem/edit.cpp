@@ -211,6 +211,10 @@ json::value edit_file(const json::object& args, Ctx& ctx) {
         fail_from(e);
     }
     if (bool_field(current, "binary")) fail(path + " is a binary file; edit_file only edits text files");
+    if (bool_field(current, "truncated")) {
+        fail(path + " (" + human_size(int_field(current, "size")) +
+             ") is larger than the host returns in one read, so edit_file cannot edit it; use bash tools");
+    }
     const std::string hash = string_field(current, "sha256");
     if (expected && *expected != hash) fail_stale(path);
     if (!expected && seen && *seen != hash) fail_stale(path);

@@ -17,6 +17,7 @@ constexpr std::int64_t kTableLines = 100;
 constexpr std::int64_t kMaxLines = 10000;            // one call never asks for more
 constexpr std::size_t kLineChars = 2000;             // each shown line is cut here
 constexpr std::size_t kMaxOutputBytes = 256 * 1024;  // the numbered text never grows past this
+constexpr std::int64_t kMaxReadBytes = 1 << 20;      // content asked of fs.read: more than is ever shown
 constexpr std::string_view kBom = "\xEF\xBB\xBF";
 
 enum class Kind { kText, kLog, kTable };
@@ -33,7 +34,8 @@ Kind kind_of(std::string_view path) {
 }
 
 json::object fs_read(Ctx& ctx, const std::string& path, std::int64_t offset, std::int64_t limit) {
-    return request(ctx, "fs.read", json::object{{"path", path}, {"offset", offset}, {"limit", limit}});
+    return request(ctx, "fs.read",
+                   json::object{{"path", path}, {"offset", offset}, {"limit", limit}, {"max_bytes", kMaxReadBytes}});
 }
 
 /// The numbered text of a range of lines.

@@ -92,7 +92,8 @@ json::value glob(const json::object& args, Ctx& ctx) {
     if (std::optional<std::string> path = opt_string(args, "path"); path && !path->empty()) params["path"] = *path;
     json::object answer = request_or_fail(ctx, "fs.glob", std::move(params));
     const json::array& paths = array_field(answer, "paths");
-    if (paths.empty()) return text("no files match " + pattern);
+    std::string stopped = string_field(answer, "stopped");
+    if (paths.empty()) return text("no files match " + pattern + (stopped.empty() ? "" : "\n[" + stopped + "]"));
     std::string out;
     for (const json::value& p : paths) {
         if (!p.is_string()) continue;
@@ -102,6 +103,7 @@ json::value glob(const json::object& args, Ctx& ctx) {
     if (bool_field(answer, "truncated")) {
         out += "\n[stopped at " + std::to_string(paths.size()) + " paths; narrow the pattern or path]";
     }
+    if (!stopped.empty()) out += "\n[" + stopped + "]";
     return text(out);
 }
 
@@ -113,10 +115,12 @@ json::value grep_files(const json::object& args, Ctx& ctx) {
     if (opt_bool(args, "case_insensitive", false)) params["case_insensitive"] = true;
     json::object answer = request_or_fail(ctx, "fs.grep", std::move(params));
     const json::array& matches = array_field(answer, "matches");
+    std::string stopped = string_field(answer, "stopped");
     if (matches.empty()) {
         std::string out = "no matches for " + pattern;
         if (answer.contains("files_searched"))
             out += " in " + std::to_string(int_field(answer, "files_searched")) + " files";
+        if (!stopped.empty()) out += "\n[" + stopped + "]";
         return text(out);
     }
     std::string out;
@@ -131,6 +135,7 @@ json::value grep_files(const json::object& args, Ctx& ctx) {
     if (bool_field(answer, "truncated")) {
         out += "\n[stopped at " + std::to_string(matches.size()) + " matches; narrow the pattern, path or glob]";
     }
+    if (!stopped.empty()) out += "\n[" + stopped + "]";
     return text(out);
 }
 
