@@ -1,6 +1,8 @@
 // The workspace store's numbers (issue 3): fs grep over a generated tree of 20,000 source-like
 // files (~200 MB) against `grep -rn` of the same pattern, and a line range near the end of a
 // 10 MB file. The tree is generated once per run in a temp folder and removed at exit.
+// Issue 11: glob "**/*" and pathological globs over the same tree, and a walk under costly
+// .gitignore rules, which stops at the matching budget (kMaxMatchSteps).
 #include <agenthost/workspace.hpp>
 
 #include <benchmark/benchmark.h>
@@ -175,6 +177,56 @@ void BM_ReadRange10MB(benchmark::State& state) {
     if (c.lines_shown != 100 || c.total_lines != kBigLines) state.SkipWithError("wrong range");
 }
 BENCHMARK(BM_ReadRange10MB)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+/// Globs over the 20,000-file tree (every path collected: the limit is above the tree's size).
+/// Arg 0: "**/*"; 1: sixty "**/" then "*"; 2: thirty "mod*/**/sub*/**/" then "*.cpp" (matches
+/// nothing: the DP runs to the end on every path); 3: "**/mod1/**/sub1*/**/*1*/**/*.cpp".
+void BM_Glob20k(benchmark::State& state) {
+    auto store = agenthost::make_real_disk_file_store(Tree::get().root());
+    std::string pattern;
+    switch (state.range(0)) {
+        case 0:
+            pattern = "**/*";
+            break;
+        case 1:
+            for (int i = 0; i < 60; ++i) pattern += "**/";
+            pattern += "*";
+            break;
+        case 2:
+            for (int i = 0; i < 30; ++i) pattern += "mod*/**/sub*/**/";
+            pattern += "*.cpp";
+            break;
+        default:
+            pattern = "**/mod1/**/sub1*/**/*1*/**/*.cpp";
+    }
+    agenthost::GlobResult r;
+    for (auto _ : state) r = store->glob(agenthost::GlobQuery{pattern, "", 1000000});
+    state.counters["paths"] = static_cast<double>(r.paths.size());
+    state.counters["stopped"] = r.stopped.empty() ? 0 : 1;
+}
+BENCHMARK(BM_Glob20k)->DenseRange(0, 3)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+/// A glob of "**/*" over a small tree whose root .gitignore holds 1 MiB of costly rules
+/// ("*aaa…ab" against names of 200 'a's: |rule| × |name| steps each): the walk stops at the
+/// matching budget, so this is the most such a walk can cost.
+void BM_GlobCostlyGitignore(benchmark::State& state) {
+    static const fs::path root = [] {
+        fs::path dir = Tree::get().root() / "costly";
+        fs::create_directories(dir);
+        std::string rule = "*" + std::string(119, 'a') + "b\n", rules;
+        while (rules.size() + rule.size() < (1u << 20)) rules += rule;
+        std::ofstream(dir / ".gitignore", std::ios::binary) << rules;
+        for (int i = 0; i < 50; ++i) std::ofstream(dir / (std::string(200, 'a') + std::to_string(i))) << "x";
+        return dir;
+    }();
+    auto store = agenthost::make_real_disk_file_store(root);
+    agenthost::GlobResult r;
+    for (auto _ : state) r = store->glob(agenthost::GlobQuery{"**/*", "", 1000});
+    state.counters["paths"] = static_cast<double>(r.paths.size());
+    state.counters["stopped"] = r.stopped.empty() ? 0 : 1;
+    if (r.stopped.empty()) state.SkipWithError("the walk was expected to stop at the matching budget");
+}
+BENCHMARK(BM_GlobCostlyGitignore)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 
 }  // namespace
 
