@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -150,12 +151,22 @@ using EventCallback = std::function<void(const Event&)>;
 
 class Runtime;
 
-/// Options for opening a session.
+/// Options for opening a session. The fields from `harness` on give a session its own
+/// configuration instead of the runtime's (the daemon's sessions differ); sessions with the same
+/// ones share one folded configuration and its plugin instances, and every configuration shares
+/// the runtime's loaded plugin libraries.
 struct SessionOptions {
     std::string id;               ///< empty: a new UUIDv7
     bool resume = false;          ///< true: the session must exist and is replayed
     json::object network_access;  ///< {allow, block}, narrows the agent's
     std::vector<InitialFileSpec> initial_files;
+    std::optional<std::string> harness;  ///< a harness name or file instead of the runtime's
+    std::optional<std::string> model;    ///< "provider/model" or "llmsim" instead of the runtime's
+    std::map<std::string, json::object> driver_configs;  ///< driver id -> config, over the runtime's
+    std::vector<std::pair<std::string, json::object>> capabilities;  ///< as RuntimeBuilder::capability
+    std::optional<ApprovalPolicy> approval;  ///< the policy (the runtime's handler decides under kAsk)
+    std::optional<std::filesystem::path> workspace;  ///< the session's files are this real folder
+    json::object metadata;  ///< recorded as session.created's `metadata` (a front end's own fields)
 };
 
 /// Builds a Runtime. Every setter may be called in any order; build() folds them.
@@ -187,6 +198,8 @@ public:
     RuntimeBuilder& session_id(std::string id);
     /// Resume the default session from its log instead of creating it.
     RuntimeBuilder& resume(bool resume = true);
+    /// Open no default session: every session comes from open_session() (the daemon).
+    RuntimeBuilder& no_default_session();
     /// The default session's network access, narrowing the agent's and harness's.
     RuntimeBuilder& session_network_access(json::object access);
     /// A file seeded into the default session's workspace.
@@ -228,17 +241,23 @@ public:
     Runtime(const Runtime&) = delete;
     Runtime& operator=(const Runtime&) = delete;
 
-    /// The session opened by build().
+    /// The session opened by build() (empty after no_default_session()).
     const std::string& default_session_id() const;
     /// Open (create or resume) another session; returns its id.
     std::string open_session(const SessionOptions& options);
-    /// Warnings from opening sessions (a torn last line that was cut).
+    /// Close an idle session: its log is released and it costs nothing until opened again.
+    /// Throws UsageError if it is unknown or running a turn.
+    void close_session(const std::string& session_id);
+    /// Whether a session is open in this runtime.
+    bool is_open(const std::string& session_id) const;
+    /// Warnings from opening sessions (a torn last line that was cut, a turn the process did
+    /// not finish, recorded as failed with error_code "interrupted").
     std::vector<std::string> take_warnings();
 
     /// Run one turn: store the input, then reason and act until the model answers without
     /// tool calls, max_iterations, a failure or an interrupt. Throws UsageError if the session
-    /// is unknown or already running a turn.
-    TurnResult run_turn(const std::string& session_id, const std::string& text);
+    /// is unknown or already running a turn. `turn_id` empty: a new UUIDv7.
+    TurnResult run_turn(const std::string& session_id, const std::string& text, const std::string& turn_id = {});
     /// run_turn on the default session.
     TurnResult run_turn(const std::string& text) { return run_turn(default_session_id(), text); }
 

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <future>
 #include <random>
+#include <set>
 
 namespace agenthost {
 
@@ -437,9 +438,79 @@ std::string assemble_system_prompt(const RuntimeConfig& config, Session& session
     return prompt;
 }
 
-TurnResult run_agent_turn(TurnEnvironment& env, const std::string& text) {
-    Turn turn(env, new_uuid_v7());
+TurnResult run_agent_turn(TurnEnvironment& env, const std::string& text, const std::string& turn_id) {
+    Turn turn(env, turn_id.empty() ? new_uuid_v7() : turn_id);
     return turn.run(text);
+}
+
+std::optional<std::string> recover_interrupted_turn(Session& session) {
+    std::vector<Event> events = session.events(0);
+    // The last event that belongs to a turn; outside a turn only idle actions emit events.
+    auto last = std::find_if(events.rbegin(), events.rend(), [](const Event& e) { return !e.turn_id.empty(); });
+    if (last == events.rend()) return std::nullopt;
+    if (last->type == event_type::kTurnCompleted || last->type == event_type::kTurnFailed ||
+        last->type == event_type::kTurnCancelled) {
+        return std::nullopt;
+    }
+    const std::string turn_id = last->turn_id;
+    std::vector<std::pair<std::string, std::string>> calls;  // {id, name}, in order
+    std::set<std::string> answered, decided;
+    std::vector<std::string> requested;
+    int iterations = 0;
+    auto add_call = [&](const json::object& call) {
+        const json::value* id = call.if_contains("id");
+        const json::value* name = call.if_contains("name");
+        if (!id || !id->is_string()) return;
+        std::string sid(id->get_string());
+        if (std::any_of(calls.begin(), calls.end(), [&](const auto& c) { return c.first == sid; })) return;
+        calls.emplace_back(std::move(sid), name && name->is_string() ? std::string(name->get_string()) : std::string());
+    };
+    for (const Event& e : events) {
+        if (e.turn_id != turn_id) continue;
+        if (e.type == event_type::kOutputCompleted) {
+            ++iterations;
+            const json::value* m = e.data.if_contains("message");
+            const json::value* content = m && m->is_object() ? m->get_object().if_contains("content") : nullptr;
+            if (!content || !content->is_array()) continue;
+            for (const json::value& part : content->get_array()) {
+                const json::object* p = part.if_object();
+                if (p && p->contains("type") && p->at("type") == "tool_call") add_call(*p);
+            }
+        } else if (e.type == event_type::kToolStarted) {
+            if (const json::value* tc = e.data.if_contains("tool_call"); tc && tc->is_object()) add_call(tc->get_object());
+        } else if (e.type == event_type::kToolCompleted) {
+            if (const json::value* id = e.data.if_contains("tool_call_id"); id && id->is_string()) answered.insert(std::string(id->get_string()));
+        } else if (e.type == event_type::kApprovalRequested || e.type == event_type::kApprovalDecided) {
+            const json::value* id = e.data.if_contains("approval_id");
+            if (!id || !id->is_string()) continue;
+            if (e.type == event_type::kApprovalRequested) requested.emplace_back(id->get_string());
+            else decided.insert(std::string(id->get_string()));
+        }
+    }
+    const std::string why = "the host stopped before this finished (a crash or kill); it did not complete";
+    for (const std::string& id : requested) {
+        if (!decided.count(id)) {
+            session.emit(event_type::kApprovalDecided, json::object{{"approval_id", id}, {"approved", false}, {"by", "interrupted"}},
+                         turn_id);
+        }
+    }
+    int dangling = 0;
+    for (const auto& [id, name] : calls) {
+        if (answered.count(id)) continue;
+        ++dangling;
+        session.emit(event_type::kToolCompleted,
+                     json::object{{"tool_call_id", id}, {"tool_name", name}, {"success", false}, {"status", "error"},
+                                  {"result", "interrupted: " + why}, {"error", "interrupted: " + why}},
+                     turn_id);
+    }
+    session.emit(event_type::kTurnFailed,
+                 json::object{{"iterations", iterations},
+                              {"tool_call_count", static_cast<int>(calls.size())},
+                              {"interrupted_tool_calls", dangling},
+                              {"error", "the turn was interrupted: " + why},
+                              {"error_code", "interrupted"}},
+                 turn_id);
+    return turn_id;
 }
 
 }  // namespace agenthost

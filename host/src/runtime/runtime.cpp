@@ -40,12 +40,18 @@ struct RuntimeBuilder::Impl {
     std::optional<int> max_iterations;
     RetryPolicy retry;
     int workers = 0;
+    bool default_session = true;
+
+    /// Fold harness, agent, model, capabilities and policies into a configuration, loading the
+    /// plugins it needs from `catalog`. Throws ConfigError.
+    RuntimeConfig fold(PluginCatalog& catalog) const;
 };
 
 namespace {
 
 /// One open session and what serves it.
 struct SessionSlot {
+    std::shared_ptr<const RuntimeConfig> config;  // the services refer to it: declared first
     std::unique_ptr<Session> session;
     std::unique_ptr<ApprovalGate> gate;  // refers to *session
     NetworkAccessList network;
@@ -68,16 +74,42 @@ std::shared_ptr<PluginInstance> instantiate(PluginCatalog& catalog, const std::s
 }  // namespace
 
 struct Runtime::Impl {
-    RuntimeConfig config;
+    std::shared_ptr<const RuntimeConfig> config;  // the runtime's own; sessions may have others
+    std::unique_ptr<RuntimeBuilder::Impl> settings;  // what `config` was folded from
+    std::unique_ptr<PluginCatalog> catalog;          // loaded libraries, shared by every config
+    std::mutex fold_mu;                              // catalog and configs
+    std::map<std::string, std::weak_ptr<const RuntimeConfig>> configs;  // per-session ones, by key
     std::shared_ptr<SessionStore> store;
     FileSystemFactory fs_factory;
     std::optional<fs::path> data_dir;  // sessions' data folders; none: in memory
-    std::vector<InitialFileSpec> harness_files;
     std::unique_ptr<boost::asio::thread_pool> workers;
     mutable std::mutex mu;
-    std::map<std::string, std::unique_ptr<SessionSlot>, std::less<>> sessions;
+    std::map<std::string, std::shared_ptr<SessionSlot>, std::less<>> sessions;
     std::string default_id;
     std::vector<std::string> warnings;
+
+    /// The configuration a session runs with: the runtime's, or one folded for the session's
+    /// own harness, model, driver configs and capabilities (shared by sessions that ask alike).
+    std::shared_ptr<const RuntimeConfig> config_for(const SessionOptions& o) {
+        if (!o.harness && !o.model && o.driver_configs.empty() && o.capabilities.empty()) return config;
+        RuntimeBuilder::Impl s = *settings;
+        if (o.harness) s.harness = o.harness->empty() || *o.harness == "none" ? std::nullopt : o.harness;
+        if (o.model) s.model = *o.model;
+        json::object drivers;
+        json::array caps;
+        for (const auto& [id, c] : o.driver_configs) s.driver_configs[id] = c, drivers[id] = c;
+        for (const auto& c : o.capabilities) s.capabilities.push_back(c), caps.push_back(json::array{json::string(c.first), c.second});
+        std::string key = json::serialize(
+            json::array{json::string(s.harness.value_or("")), json::string(s.model.value_or("")), drivers, caps});
+        std::lock_guard<std::mutex> lock(fold_mu);
+        if (auto it = configs.find(key); it != configs.end()) {
+            if (auto alive = it->second.lock()) return alive;
+        }
+        for (auto it = configs.begin(); it != configs.end();) it = it->second.expired() ? configs.erase(it) : std::next(it);
+        auto folded = std::make_shared<const RuntimeConfig>(s.fold(*catalog));
+        configs[key] = folded;
+        return folded;
+    }
 
     /// The store of a session's data folder: <data_dir>/<id>/ (made 0700), or memory.
     std::shared_ptr<FileStore> data_store(const std::string& id) const {
@@ -90,11 +122,11 @@ struct Runtime::Impl {
         return make_real_disk_file_store(dir);
     }
 
-    SessionSlot& slot(const std::string& id) const {
+    std::shared_ptr<SessionSlot> slot(const std::string& id) const {
         std::lock_guard<std::mutex> lock(mu);
         auto it = sessions.find(id);
         if (it == sessions.end()) throw UsageError("no open session '" + id + "'");
-        return *it->second;
+        return it->second;
     }
 
     std::string open(const SessionOptions& options) {
@@ -107,13 +139,22 @@ struct Runtime::Impl {
         if (!options.resume && store->exists(id)) {
             throw UsageError("session '" + id + "' already exists; resume it instead of creating it");
         }
+        std::shared_ptr<const RuntimeConfig> cfg = config_for(options);
+        if (options.workspace) {
+            std::error_code ec;
+            if (!fs::is_directory(*options.workspace, ec)) {
+                throw ConfigError("workspace '" + options.workspace->string() + "' is not a folder");
+            }
+        }
         OpenedSession opened = store->open(id, !options.resume);
-        auto slot = std::make_unique<SessionSlot>();
+        auto slot = std::make_shared<SessionSlot>();
+        slot->config = cfg;
         // ApprovalGating(WriteBlocklist(store)). Only a store on the host's disk asks before
         // writes: an in-memory workspace changes nothing outside the process. The gate is made
         // after the Session below (it refers to it); the approver reaches it through the slot.
-        std::shared_ptr<FileStore> files =
-            make_write_blocklist_store(fs_factory ? fs_factory(id) : make_memory_file_store());
+        std::shared_ptr<FileStore> files = make_write_blocklist_store(options.workspace ? make_real_disk_file_store(*options.workspace)
+                                                                      : fs_factory      ? fs_factory(id)
+                                                                                        : make_memory_file_store());
         if (!files->root().empty()) {
             SessionSlot* gated = slot.get();
             files = make_approval_gating_store(std::move(files), [gated](ApprovalRequest r, const std::string& plugin) {
@@ -123,30 +164,38 @@ struct Runtime::Impl {
         bool fresh = opened.events.empty();
         slot->session = std::make_unique<Session>(id, std::move(opened.log), std::move(opened.events), files);
         slot->session->set_data_files(data_store(id));
-        slot->network = config.network_access.narrowed_by(
+        slot->network = cfg->network_access.narrowed_by(
             NetworkAccessList::from_json(options.network_access, "session '" + id + "' network_access"));
-        slot->gate = std::make_unique<ApprovalGate>(config.approval_policy, config.approval_handler, *slot->session);
-        slot->services = make_session_services(config, *slot->session, *slot->gate, slot->network);
-        for (const auto& list : {harness_files, options.initial_files}) {
+        slot->gate = std::make_unique<ApprovalGate>(options.approval.value_or(cfg->approval_policy), cfg->approval_handler,
+                                                    *slot->session);
+        slot->services = make_session_services(*cfg, *slot->session, *slot->gate, slot->network);
+        for (const auto& list : {cfg->harness.initial_files, options.initial_files}) {
             for (const InitialFileSpec& f : list) {
                 if (fresh || f.read_only || !files->stat(f.path).exists) files->seed(f);
             }
         }
+        std::optional<std::string> interrupted;
         if (fresh) {
             json::array caps;
-            for (const auto& c : config.capabilities) caps.push_back(json::string(c->id()));
+            for (const auto& c : cfg->capabilities) caps.push_back(json::string(c->id()));
             json::array chain;
-            for (const auto& n : config.harness.chain) chain.push_back(json::string(n));
-            slot->session->emit(event_type::kSessionCreated,
-                                json::object{{"harness", config.harness.name},
-                                             {"harness_chain", std::move(chain)},
-                                             {"agent", config.agent_name},
-                                             {"model", config.model},
-                                             {"capabilities", std::move(caps)},
-                                             {"network_access", slot->network.to_json()}},
-                                "");
+            for (const auto& n : cfg->harness.chain) chain.push_back(json::string(n));
+            json::object created{{"harness", cfg->harness.name},
+                                 {"harness_chain", std::move(chain)},
+                                 {"agent", cfg->agent_name},
+                                 {"model", cfg->model},
+                                 {"capabilities", std::move(caps)},
+                                 {"network_access", slot->network.to_json()}};
+            if (!options.metadata.empty()) created["metadata"] = options.metadata;
+            slot->session->emit(event_type::kSessionCreated, std::move(created), "");
+        } else {
+            interrupted = recover_interrupted_turn(*slot->session);
         }
         std::lock_guard<std::mutex> lock(mu);
+        if (interrupted) {
+            warnings.push_back("session " + id + ": turn " + *interrupted +
+                               " did not finish (the process stopped mid-turn); recorded it as failed (interrupted)");
+        }
         for (auto& w : opened.warnings) warnings.push_back(std::move(w));
         sessions.emplace(id, std::move(slot));
         return id;
@@ -172,6 +221,7 @@ RuntimeBuilder& RuntimeBuilder::capability(std::string id, json::object config) 
 }
 RuntimeBuilder& RuntimeBuilder::session_id(std::string id) { return impl_->session.id = std::move(id), *this; }
 RuntimeBuilder& RuntimeBuilder::resume(bool resume) { return impl_->session.resume = resume, *this; }
+RuntimeBuilder& RuntimeBuilder::no_default_session() { return impl_->default_session = false, *this; }
 RuntimeBuilder& RuntimeBuilder::session_network_access(json::object access) {
     return impl_->session.network_access = std::move(access), *this;
 }
@@ -192,10 +242,9 @@ RuntimeBuilder& RuntimeBuilder::max_iterations(int n) { return impl_->max_iterat
 RuntimeBuilder& RuntimeBuilder::retry_policy(RetryPolicy policy) { return impl_->retry = policy, *this; }
 RuntimeBuilder& RuntimeBuilder::worker_threads(int n) { return impl_->workers = n, *this; }
 
-std::unique_ptr<Runtime> RuntimeBuilder::build() {
-    Impl& b = *impl_;
-    auto rt = std::make_unique<Runtime::Impl>();
-    RuntimeConfig& cfg = rt->config;
+RuntimeConfig RuntimeBuilder::Impl::fold(PluginCatalog& catalog) const {
+    const Impl& b = *this;
+    RuntimeConfig cfg;
 
     if (b.harness) {
         cfg.harness = HarnessCatalog(default_harness_dirs(b.harness_dirs)).load(*b.harness);
@@ -229,7 +278,6 @@ std::unique_ptr<Runtime> RuntimeBuilder::build() {
     }
     cfg.model_name = model_name;
 
-    PluginCatalog catalog(b.default_plugin_dirs ? default_plugin_dirs(b.plugin_dirs) : b.plugin_dirs);
     json::object driver_cfg;
     if (auto it = b.driver_configs.find(driver_id); it != b.driver_configs.end()) driver_cfg = it->second;
     cfg.driver = instantiate(catalog, driver_id, driver_cfg, "driver", "model '" + cfg.model + "'");
@@ -262,6 +310,15 @@ std::unique_ptr<Runtime> RuntimeBuilder::build() {
     cfg.approval_policy = b.policy;
     cfg.approval_handler = b.handler;
     cfg.connection_resolver = b.resolver;
+    return cfg;
+}
+
+std::unique_ptr<Runtime> RuntimeBuilder::build() {
+    Impl& b = *impl_;
+    auto rt = std::make_unique<Runtime::Impl>();
+    rt->catalog = std::make_unique<PluginCatalog>(b.default_plugin_dirs ? default_plugin_dirs(b.plugin_dirs) : b.plugin_dirs);
+    rt->config = std::make_shared<const RuntimeConfig>(b.fold(*rt->catalog));
+    rt->settings = std::make_unique<Impl>(b);
 
     rt->store = b.store ? b.store : make_memory_session_store();
     rt->fs_factory = b.fs_factory;
@@ -274,10 +331,9 @@ std::unique_ptr<Runtime> RuntimeBuilder::build() {
         rt->fs_factory = [root = *b.workspace](const std::string&) { return make_real_disk_file_store(root); };
     }
     rt->data_dir = b.data_dir;
-    rt->harness_files = cfg.harness.initial_files;
     int threads = b.workers > 0 ? b.workers : std::max(4, static_cast<int>(std::thread::hardware_concurrency()));
     rt->workers = std::make_unique<boost::asio::thread_pool>(static_cast<std::size_t>(threads));
-    rt->default_id = rt->open(b.session);
+    if (b.default_session) rt->default_id = rt->open(b.session);
     return std::unique_ptr<Runtime>(new Runtime(std::move(rt)));
 }
 
@@ -290,13 +346,29 @@ Runtime::~Runtime() {
 const std::string& Runtime::default_session_id() const { return impl_->default_id; }
 std::string Runtime::open_session(const SessionOptions& options) { return impl_->open(options); }
 
+void Runtime::close_session(const std::string& session_id) {
+    std::shared_ptr<SessionSlot> closed;  // destroyed after the lock is released
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    auto it = impl_->sessions.find(session_id);
+    if (it == impl_->sessions.end()) throw UsageError("no open session '" + session_id + "'");
+    if (it->second->session->turn_running()) throw UsageError("session '" + session_id + "' is running a turn");
+    closed = std::move(it->second);
+    impl_->sessions.erase(it);
+}
+
+bool Runtime::is_open(const std::string& session_id) const {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    return impl_->sessions.count(session_id) > 0;
+}
+
 std::vector<std::string> Runtime::take_warnings() {
     std::lock_guard<std::mutex> lock(impl_->mu);
     return std::exchange(impl_->warnings, {});
 }
 
-TurnResult Runtime::run_turn(const std::string& session_id, const std::string& text) {
-    SessionSlot& slot = impl_->slot(session_id);
+TurnResult Runtime::run_turn(const std::string& session_id, const std::string& text, const std::string& turn_id) {
+    std::shared_ptr<SessionSlot> held = impl_->slot(session_id);
+    SessionSlot& slot = *held;
     if (!slot.session->begin_turn()) {
         throw UsageError("session '" + session_id + "' is already running a turn; steer or interrupt it");
     }
@@ -304,13 +376,13 @@ TurnResult Runtime::run_turn(const std::string& session_id, const std::string& t
         Session& s;
         ~EndTurn() { s.end_turn(); }
     } end{*slot.session};
-    TurnEnvironment env{impl_->config, *slot.session, *slot.services, *impl_->workers};
-    return run_agent_turn(env, text);
+    TurnEnvironment env{*slot.config, *slot.session, *slot.services, *impl_->workers};
+    return run_agent_turn(env, text, turn_id);
 }
 
 std::vector<Message> Runtime::messages(const std::string& session_id) const {
     std::vector<Message> out;
-    for (json::value& v : impl_->slot(session_id).session->messages_json()) {
+    for (json::value& v : impl_->slot(session_id)->session->messages_json()) {
         json::object& o = v.as_object();
         Message m;
         m.id = json::value_to<std::string>(o["id"]);
@@ -322,16 +394,17 @@ std::vector<Message> Runtime::messages(const std::string& session_id) const {
 }
 
 std::vector<Event> Runtime::events(const std::string& session_id, std::uint64_t after) const {
-    return impl_->slot(session_id).session->events(after);
+    return impl_->slot(session_id)->session->events(after);
 }
 
 std::shared_ptr<void> Runtime::subscribe(const std::string& session_id, EventCallback callback) {
-    return impl_->slot(session_id).session->subscribe(std::move(callback));
+    return impl_->slot(session_id)->session->subscribe(std::move(callback));
 }
 
 AssembledContext Runtime::load_context(const std::string& session_id) const {
-    SessionSlot& slot = impl_->slot(session_id);
-    const RuntimeConfig& cfg = impl_->config;
+    std::shared_ptr<SessionSlot> held = impl_->slot(session_id);
+    SessionSlot& slot = *held;
+    const RuntimeConfig& cfg = *slot.config;
     AssembledContext ctx;
     ctx.harness_chain = cfg.harness.chain;
     ctx.agent = cfg.agent_name;
@@ -346,13 +419,13 @@ AssembledContext Runtime::load_context(const std::string& session_id) const {
 }
 
 std::optional<std::string> Runtime::read_file(const std::string& session_id, const std::string& path) const {
-    return impl_->slot(session_id).session->files()->read(path);
+    return impl_->slot(session_id)->session->files()->read(path);
 }
 
 std::vector<CommandInfo> Runtime::list_commands(const std::string& session_id) const {
-    impl_->slot(session_id);  // the session must exist
+    std::shared_ptr<SessionSlot> slot = impl_->slot(session_id);
     std::vector<CommandInfo> out;
-    for (const auto& cap : impl_->config.capabilities) {
+    for (const auto& cap : slot->config->capabilities) {
         const json::value* cmds = cap->description().if_contains("commands");
         if (!cmds || !cmds->is_array()) continue;
         for (const json::value& c : cmds->get_array()) {
@@ -370,13 +443,14 @@ std::vector<CommandInfo> Runtime::list_commands(const std::string& session_id) c
 }
 
 CommandResult Runtime::execute_command(const std::string& session_id, const std::string& name, const std::string& arguments) {
-    SessionSlot& slot = impl_->slot(session_id);
+    std::shared_ptr<SessionSlot> held = impl_->slot(session_id);
+    SessionSlot& slot = *held;
     std::string bare = !name.empty() && name[0] == '/' ? name.substr(1) : name;
     std::string available;
     for (const CommandInfo& c : list_commands(session_id)) {
         available += (available.empty() ? "/" : ", /") + c.name;
         if (c.name != bare) continue;
-        const RuntimeConfig& cfg = impl_->config;
+        const RuntimeConfig& cfg = *slot.config;
         auto cap = std::find_if(cfg.capabilities.begin(), cfg.capabilities.end(), [&](const auto& p) { return p->id() == c.source; });
         CallContext ctx;
         ctx.cancelled = &slot.session->cancel_flag();
@@ -408,10 +482,11 @@ CommandResult Runtime::execute_command(const std::string& session_id, const std:
                          "unknown_command"};
 }
 
-void Runtime::interrupt(const std::string& session_id) { impl_->slot(session_id).session->interrupt(); }
+void Runtime::interrupt(const std::string& session_id) { impl_->slot(session_id)->session->interrupt(); }
 
 void Runtime::steer(const std::string& session_id, const std::string& text) {
-    Session& s = *impl_->slot(session_id).session;
+    std::shared_ptr<SessionSlot> held = impl_->slot(session_id);
+    Session& s = *held->session;
     if (s.turn_running()) {
         s.queue_steer(text);  // the loop adds it before its next reason step
         return;
@@ -425,9 +500,9 @@ void Runtime::steer(const std::string& session_id, const std::string& text) {
 }
 
 void Runtime::set_secret(const std::string& session_id, const std::string& name, const std::string& value) {
-    impl_->slot(session_id).session->set_secret(name, value);
+    impl_->slot(session_id)->session->set_secret(name, value);
 }
 
-Usage Runtime::session_usage(const std::string& session_id) const { return impl_->slot(session_id).session->usage(); }
+Usage Runtime::session_usage(const std::string& session_id) const { return impl_->slot(session_id)->session->usage(); }
 
 }  // namespace agenthost
