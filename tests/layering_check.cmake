@@ -1,5 +1,5 @@
 # Every include in host/src points down the layers of docs/architecture.md:
-#   base <- storage, workspace, net <- plugins <- core <- services <- runtime <- cli
+#   base <- storage, workspace, net <- plugins <- core <- services <- runtime <- server <- cli
 # A folder may include itself and any folder of a lower rank, never a sibling or a higher one.
 # Usage: cmake -DSRC=<repo>/host/src -P layering_check.cmake
 cmake_minimum_required(VERSION 3.25)
@@ -11,8 +11,9 @@ set(rank_plugins 2)
 set(rank_core 3)
 set(rank_services 4)
 set(rank_runtime 5)
-set(rank_cli 6)
-set(layers base storage workspace net plugins core services runtime cli)
+set(rank_server 6)
+set(rank_cli 7)
+set(layers base storage workspace net plugins core services runtime server cli)
 
 file(GLOB folders RELATIVE ${SRC} ${SRC}/*)
 set(errors "")

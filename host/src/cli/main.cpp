@@ -1,5 +1,6 @@
 // agenthost: flag parsing only (CLI11 costs ~10 s of compile per TU, so it lives here alone).
 #include "cli/commands.hpp"
+#include "server/serve.hpp"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -76,6 +77,29 @@ int main(int argc, char** argv) {
     sessions_export->add_option("id", session_id, "session id")->required();
     for (CLI::App* sub : {sessions_list, sessions_show, sessions_export}) sub->fallthrough();
 
+    agenthost::server::ServeOptions serve;
+    CLI::App* serve_cmd = app.add_subcommand("serve", "run the daemon: sessions over HTTP and WebSocket (docs/daemon.md)");
+    serve_cmd->add_option("--listen", serve.listen, "HOST:PORT, an IP address (another than loopback only when said)")
+        ->capture_default_str();
+    serve_cmd->add_option("--data-dir", serve.data_dir, "sessions, index and token (default $XDG_DATA_HOME/agenthost)");
+    serve_cmd->add_option("--token-file", serve.token_file, "the bearer token's file (default DATA_DIR/token, made 0600)");
+    serve_cmd->add_option("--plugin-dir", serve.plugin_dirs, "extra plugin folder, searched first (repeatable)");
+    serve_cmd->add_option("--harness", serve.harness, "the sessions' default harness")->capture_default_str();
+    serve_cmd->add_option("--model", serve.model, "the sessions' default model (default: the harness's, else llmsim)");
+    serve_cmd->add_option("--approval-timeout", serve.approval_timeout_ms, "deny an unanswered approval after N ms")
+        ->check(CLI::PositiveNumber);
+    serve_cmd->add_option("--turn-threads", serve.turn_threads, "turns running at once")->check(CLI::PositiveNumber);
+    serve_cmd->add_option("--max-sessions", serve.max_sessions, "sessions at most (more: 503)")->check(CLI::PositiveNumber);
+    serve_cmd->add_option("--max-open-sessions", serve.max_open_sessions, "idle sessions kept open in memory")
+        ->check(CLI::PositiveNumber);
+    serve_cmd->add_option("--max-connections", serve.max_connections, "connections at most (more: 503)")
+        ->check(CLI::PositiveNumber);
+    serve_cmd->add_option("--max-body", serve.max_body_bytes, "request body bytes at most (more: 413)")->check(CLI::PositiveNumber);
+    serve_cmd->add_option("--stream-buffer", serve.stream_buffer_bytes, "bytes a stream reader may fall behind by")
+        ->check(CLI::PositiveNumber);
+    serve_cmd->add_option("--header-timeout", serve.header_timeout_ms, "ms for a request's headers")->check(CLI::PositiveNumber);
+    serve_cmd->add_option("--idle-timeout", serve.idle_timeout_ms, "ms a kept-alive connection may wait")->check(CLI::PositiveNumber);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -84,6 +108,7 @@ int main(int argc, char** argv) {
     }
 
     namespace c = agenthost::cli;
+    if (*serve_cmd) return agenthost::server::serve(serve);
     if (*run_cmd) return c::run_headless(run);
     if (*plugins_list) return c::plugins_list(plugin_dirs);
     if (*plugins_check) return c::plugins_check(check_path);
