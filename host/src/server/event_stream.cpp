@@ -56,22 +56,21 @@ void EventStream::on_live(const Event& event) {
     const bool stored = is_stored_event(event.type);
     std::lock_guard<std::mutex> lock(mu_);
     if (overflowed_) return;
-    // Behind = bytes waiting that the socket has not taken yet. One frame larger than the buffer
-    // passes alone; anything that has to wait behind it counts.
+    // Behind = bytes waiting behind the next frame the socket will take: one frame larger than
+    // the buffer passes; what has to wait behind it counts.
     if (!live_) {
-        const bool behind = pending_bytes_ > 0;
         pending_bytes_ += frame.size();
         pending_.push_back(Frame{std::move(frame), stored, event.sequence});
-        if (behind && pending_bytes_ > limit_) overflow_locked();
+        if (pending_bytes_ - pending_.front().text.size() > limit_) overflow_locked();
         return;
     }
     if (stored) {
         if (event.sequence <= last_sent_) return;
         last_sent_ = event.sequence;
     }
-    const bool behind = queued_bytes_ > 0;
     queued_bytes_ += frame.size();
-    if (behind && queued_bytes_ > limit_) return overflow_locked();
+    queued_sizes_.push_back(frame.size());
+    if (queued_bytes_ - queued_sizes_.front() > limit_) return overflow_locked();
     asio::post(executor_, [self = shared_from_this(), f = Frame{std::move(frame), true, stored ? event.sequence : 0}]() mutable {
         self->queue_.push_back(std::move(f));
         self->pump();
@@ -98,6 +97,7 @@ void EventStream::switch_live() {
         if (f.counted ? f.sequence <= last_sent_ : f.sequence < replay_through_) continue;
         if (f.counted) last_sent_ = f.sequence;
         queued_bytes_ += f.text.size();
+        queued_sizes_.push_back(f.text.size());
         queue_.push_back(Frame{std::move(f.text), true, f.counted ? f.sequence : 0});
     }
     pending_.clear();
@@ -128,6 +128,7 @@ void EventStream::pump() {
     if (queue_.front().counted) {  // handed to the socket: no longer waiting
         std::lock_guard<std::mutex> lock(mu_);
         queued_bytes_ -= queue_.front().text.size();
+        queued_sizes_.pop_front();
     }
     write_frame(queue_.front().text, [self = shared_from_this()](beast::error_code ec) {
         self->writing_ = false;

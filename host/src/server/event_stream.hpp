@@ -82,7 +82,8 @@ private:
     std::vector<Frame> pending_;  // live events that came during replay (counted: stored)
     std::size_t pending_bytes_ = 0;
     std::uint64_t last_sent_ = 0;  // the last stored sequence queued
-    std::size_t queued_bytes_ = 0;  // live bytes queued, not yet written
+    std::size_t queued_bytes_ = 0;  // live bytes queued, not yet handed to the socket
+    std::deque<std::size_t> queued_sizes_;  // their frames' sizes, oldest first
 };
 
 /// Start an SSE (`sse`) or NDJSON follow stream over a connection whose request was read:

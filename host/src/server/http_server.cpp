@@ -60,6 +60,9 @@ private:
 
     void on_header(beast::error_code ec) {
         if (ec == http::error::header_limit) return fail(431, "headers_too_large", "the request headers are too large");
+        if (ec == http::error::body_limit) {
+            return fail(413, "body_too_large", "the request body is larger than " + std::to_string(limits_.max_body) + " bytes");
+        }
         if (ec == beast::error::timeout || ec == http::error::end_of_stream || ec == asio::error::eof ||
             ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
             return close();

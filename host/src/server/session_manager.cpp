@@ -30,6 +30,8 @@ struct SessionManager::Managed {
     bool open = false;  // open in the runtime
     bool turn_running = false;
     bool interrupt_pending = false;  // interrupt the turn as soon as it has begun
+    bool finishing = false;  // the running turn's terminal event is out; run_turn has not returned
+    std::optional<std::pair<std::string, std::string>> next_turn;  // {text, turn id} posted meanwhile
     std::string turn_id;
     int pins = 0;             // subscribers and readers keeping it open
     std::shared_ptr<void> sub;  // the manager's own subscription while open
@@ -203,6 +205,13 @@ void SessionManager::on_event(Managed& m, const Event& e) {
             if (m.approvals.empty() && m.turn_running && m.rec.status == "waiting_approval") m.rec.status = "running";
         } else if (e.type == event_type::kTurnStarted) {
             interrupt_now = m.interrupt_pending;
+        } else if ((e.type == event_type::kTurnCompleted || e.type == event_type::kTurnFailed ||
+                    e.type == event_type::kTurnCancelled) &&
+                   e.turn_id == m.turn_id) {
+            // A client that saw this may post the next message at once: it is queued behind the
+            // few instructions left of this turn, not refused.
+            m.finishing = true;
+            if (m.rec.status != "deleted") m.rec.status = e.type == event_type::kTurnFailed ? "failed" : "idle";
         } else if (e.type == event_type::kInputMessage && m.rec.title.empty()) {
             m.rec.title = storage_detail::title_of_input(e.data);
         }
@@ -352,10 +361,16 @@ json::object SessionManager::describe(const std::string& id) const {
     return o;
 }
 
-std::string SessionManager::start_turn_locked(const std::shared_ptr<Managed>& m, const std::string& text) {
+std::string SessionManager::start_turn_locked(const std::shared_ptr<Managed>& m, const std::string& text,
+                                              std::string turn_id) {
     open_locked(*m);
-    std::string turn_id = new_uuid_v7();
+    if (turn_id.empty()) turn_id = new_uuid_v7();
+    if (m->turn_running) {  // finishing: run_turn starts it when the previous one has returned
+        m->next_turn.emplace(text, turn_id);
+        return turn_id;
+    }
     m->turn_running = true;
+    m->finishing = false;
     m->interrupt_pending = false;
     m->turn_id = turn_id;
     m->rec.status = "running";
@@ -369,7 +384,7 @@ std::string SessionManager::post_message(const std::string& id, const std::strin
     auto m = find(id);
     std::lock_guard<std::mutex> lock(m->mu);
     if (m->rec.status == "deleted") throw ApiError(409, "session_deleted", "session '" + id + "' was deleted");
-    if (m->turn_running) {
+    if (m->turn_running && (!m->finishing || m->next_turn)) {
         throw ApiError(409, "turn_running",
                        "session '" + id + "' is running turn " + m->turn_id + "; steer or interrupt it, or wait");
     }
@@ -389,15 +404,23 @@ void SessionManager::run_turn(std::shared_ptr<Managed> m, std::string text, std:
     {
         std::lock_guard<std::mutex> lock(m->mu);
         m->turn_running = false;
+        m->finishing = false;
         m->interrupt_pending = false;
         m->turn_id.clear();
         m->approvals.clear();
         --running_;
         m->last_used = Clock::now();
         if (m->rec.status == "deleted") {
+            m->next_turn.reset();
             finish_delete_locked(*m);
         } else {
             m->rec.status = ok ? "idle" : "failed";
+            if (m->next_turn) {
+                auto [next_text, next_id] = std::move(*m->next_turn);
+                m->next_turn.reset();
+                start_turn_locked(m, next_text, next_id);
+                return;
+            }
             save_locked(*m);
         }
     }

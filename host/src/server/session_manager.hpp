@@ -115,7 +115,7 @@ private:
     void on_event(Managed& m, const Event& e);
     ApprovalDecision ask(const ApprovalRequest& request);
     void run_turn(std::shared_ptr<Managed> m, std::string text, std::string turn_id);
-    std::string start_turn_locked(const std::shared_ptr<Managed>& m, const std::string& text);
+    std::string start_turn_locked(const std::shared_ptr<Managed>& m, const std::string& text, std::string turn_id = {});
     void finish_delete_locked(Managed& m);
     void evict_idle();
     void save_locked(Managed& m);
