@@ -147,6 +147,8 @@ public:
     }
 
     unsigned short port() const { return port_; }
+    /// The daemon's process id.
+    pid_t pid() const { return pid_; }
     const std::string& token() const { return token_; }
     const fs::path& data_dir() const { return data_dir_; }
     /// The daemon's $HOME.

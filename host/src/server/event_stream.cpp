@@ -33,9 +33,10 @@ void EventStream::start_feed() {
         [weak, exec] {
             asio::post(exec, [weak] {
                 if (auto self = weak.lock(); self && !self->closed_) {
-                    self->closed_ = true;
+                    // What was published before the deletion (the turn's end) goes out first.
                     self->stop_feed();
-                    self->close_with("session_deleted", "the session was deleted");
+                    self->close_when_drained_ = true;
+                    self->pump();
                 }
             });
         });
@@ -122,7 +123,13 @@ void EventStream::pump() {
             switched_ = true;
             switch_live();
         }
-        if (queue_.empty()) return;
+        if (queue_.empty()) {
+            if (close_when_drained_ && switched_) {
+                closed_ = true;
+                close_with("session_deleted", "the session was deleted");
+            }
+            return;
+        }
     }
     writing_ = true;
     if (queue_.front().counted) {  // handed to the socket: no longer waiting

@@ -74,6 +74,7 @@ private:
     std::deque<Frame> queue_;     // strand
     bool writing_ = false;        // strand
     bool switched_ = false;       // strand: replay done, live events flow
+    bool close_when_drained_ = false;  // strand: the session is gone; close after the queue
     std::uint64_t delivered_ = 0;  // strand: the last stored sequence written
 
     std::mutex mu_;  // below: touched by the session's emitting thread
