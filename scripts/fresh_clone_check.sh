@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prove that the tests which replay recorded data read nothing outside the repository: run them
 # with the repository's parent folder replaced by an empty one (a mount namespace made by
-# bubblewrap), so that a sibling such as ../shared is not there, exactly as in a fresh clone.
+# bubblewrap), so that no sibling folder of the clone is there, exactly as in a fresh clone.
 # Usage: scripts/fresh_clone_check.sh BUILD_DIR
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

@@ -1,5 +1,5 @@
 // SSE parsing + event dispatch throughput (ahp::SseParser, sdk/include/ahp/sse.hpp) over a large
-// stream built by repeating the real recorded provider streams (../shared/fixtures/providers:
+// stream built by repeating the real recorded provider streams (tests/fixtures/providers:
 // every Anthropic and OpenAI .sse file), fed in network-sized chunks; and the whole anthropic
 // driver (SSE + JSON + assembly + one emit per delta through the ABI) over a long recorded-style
 // stream, through ahp::fake::FakeHost. Target (issue 4): SSE parsing + dispatch >= 200 MB/s.

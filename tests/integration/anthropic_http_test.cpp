@@ -1,6 +1,6 @@
 // The anthropic driver over real HTTP through the host: a Runtime with model
 // anthropic/claude-sonnet-4-5 against tests/support/fake_http_server.hpp replaying the recorded
-// Anthropic traffic (../shared/fixtures/providers/anthropic). The 429 answer is built from the
+// Anthropic traffic (tests/fixtures/providers/anthropic). The 429 answer is built from the
 // documented error shape (NOTES.md §2), derived from the recorded 401.
 #include "support/fake_http_server.hpp"
 #include "support/test_env.hpp"
