@@ -1,6 +1,6 @@
 // The openai driver over REAL HTTP through the host: a Runtime with the math harness and
 // model openai/gpt-4.1 against a fake OpenAI server on 127.0.0.1 (no API key: a local base
-// URL) that replays the recorded traffic in shared/fixtures/providers/openai. The turn really
+// URL) that replays the recorded traffic in tests/fixtures/providers/openai. The turn really
 // runs test_math's multiply(1231, 2331) and sends 2869461 back.
 #include "support/fake_http_server.hpp"
 #include "support/test_env.hpp"

@@ -1,4 +1,4 @@
-// Every recorded provider response in shared/fixtures/providers (SOURCES.md) replayed through
+// Every recorded provider response in tests/fixtures/providers (SOURCES.md) replayed through
 // the real driver plugin (openai.so, anthropic.so) over real HTTP: the plugin's http.request is
 // served by the host's own http.request service (Beast, a socket, chunked streaming) against a
 // fake server on 127.0.0.1 that answers with the recorded status, headers and bytes. The

@@ -1,5 +1,5 @@
 // The built anthropic driver plugin against the recorded Anthropic traffic in
-// ../shared/fixtures/providers/anthropic (see SOURCES.md there), through ahp::fake::FakeHost
+// tests/fixtures/providers/anthropic (see SOURCES.md there), through ahp::fake::FakeHost
 // with an in-test http.request that streams the recorded bytes: whole, split in two at every
 // byte offset, and in random chunks (fixed seed). Every fixture's result is asserted in full
 // against literal values: text, tool calls with complete arguments, the four usage counts, the
