@@ -1,6 +1,6 @@
 // openai_driver_support.hpp — the openai driver plugin (the built openai.so) in the SDK's fake
 // host with a scripted http.request, and the recorded OpenAI traffic it is tested against
-// (shared/fixtures/providers/openai, SOURCES.md).
+// (tests/fixtures/providers/openai, SOURCES.md).
 #pragma once
 
 #include "support/test_env.hpp"

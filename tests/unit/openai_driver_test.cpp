@@ -1,5 +1,5 @@
 // The openai driver plugin (the built openai.so) against the recorded OpenAI traffic in
-// shared/fixtures/providers/openai (SOURCES.md), through the SDK's fake host and a streaming
+// tests/fixtures/providers/openai (SOURCES.md), through the SDK's fake host and a streaming
 // http.request fake: every fixture replayed whole, one byte at a time, split in two at every
 // byte and in random chunks (fixed seed), with the parsed result asserted in full and the
 // request bodies compared with the recorded *.request.json.

@@ -1,6 +1,6 @@
 // The prompt_caching capability (its before_model hook) and the anthropic driver's cache_control
 // breakpoints, through the built plugins and ahp::fake::FakeHost; the breakpoints are also
-// compared with the recorded prompt-caching requests in ../shared/fixtures/providers/anthropic.
+// compared with the recorded prompt-caching requests in tests/fixtures/providers/anthropic.
 #include "support/test_env.hpp"
 
 #include <ahp/ahp_fake.hpp>

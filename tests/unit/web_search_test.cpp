@@ -1,5 +1,5 @@
 // The web_search plugin (build/plugins/web_search.so) through the SDK's fake host: the real
-// DuckDuckGo results page (../shared/fixtures/web/duckduckgo_html_foo.html, 10 results, every
+// DuckDuckGo results page (tests/fixtures/web/duckduckgo_html_foo.html, 10 results, every
 // link a //duckduckgo.com/l/?uddg= redirect), max_results and the "Next" form, the anti-bot,
 // changed-layout and no-results pages, and host refusals. The anti-bot, no-results and ad pages
 // are written here after DuckDuckGo's markup (no recorded copies exist: fixtures NOTES §2).
